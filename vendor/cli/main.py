@@ -1,0 +1,24 @@
+"""The `vend` command: one click group, one module per noun."""
+from __future__ import annotations
+
+import click
+
+from vendor.cli import config_cmds
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="vend")
+def cli() -> None:
+    """AMI vending machine: onboard a customer environment from one YAML config.
+
+    \b
+    Example:
+      vend validate configs/acme-production.yaml
+      vend render configs/acme-production.yaml
+    """
+
+
+for command in config_cmds.COMMANDS:
+    cli.add_command(command)

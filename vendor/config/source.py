@@ -1,0 +1,142 @@
+"""YAML loading that remembers where every value came from.
+
+Every user-facing file (customer configs, appspec.yml, buildspec.yml) is read through
+`load_yaml`, so that each problem can be reported as `FILE:LINE path/in/file: what (fix)`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_BYTES = 1_000_000
+
+Path_ = tuple  # a path inside a document: keys and list indexes, e.g. ("fleet", "max")
+
+
+def format_path(path: Path_) -> str:
+    return "/".join(str(p) for p in path) if path else "(top level)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        text = f"{where} {self.path}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class SourceError(Exception):
+    """One or more problems a user can fix in their file."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class Document:
+    file: str
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """Line of `path`, or of its nearest ancestor present in the file."""
+        path = tuple(path)
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def problem(self, path: Path_, message: str, hint: str = "") -> Problem:
+        return Problem(self.file, self.line_of(path), format_path(tuple(path)), message, hint)
+
+
+def load_yaml(filename: str | Path, *, max_bytes: int = MAX_BYTES) -> Document:
+    name = str(filename)
+    p = Path(filename)
+    top = Problem(name, None, "(file)", "", "")
+    if not p.is_file():
+        raise SourceError([_replace(top, "file not found", "check the path")])
+    size = p.stat().st_size
+    if size > max_bytes:
+        raise SourceError([_replace(top, f"file is {size} bytes, larger than the {max_bytes} allowed",
+                                    "this is not a config file; check the path")])
+    raw = p.read_bytes()
+    if b"\0" in raw:
+        raise SourceError([_replace(top, "file is binary, not YAML", "check the path")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SourceError([_replace(top, f"not UTF-8 text (byte {e.start})", "save the file as UTF-8")])
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, filename: str) -> Document:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        what = (e.problem or e.context or "invalid YAML").strip()
+        raise SourceError([Problem(filename, line, "(file)", f"YAML syntax error: {what}",
+                                   "fix the indentation or quoting near this line")])
+    except yaml.YAMLError as e:
+        raise SourceError([Problem(filename, None, "(file)", f"YAML error: {e}", "fix the file")])
+    finally:
+        loader.dispose()
+    doc = Document(filename, None)
+    problems: list[Problem] = []
+    if node is not None:
+        doc.data = _build(loader, node, (), doc.lines, problems, filename)
+    if problems:
+        raise SourceError(problems)
+    return doc
+
+
+def _replace(p: Problem, message: str, hint: str) -> Problem:
+    return Problem(p.file, p.line, p.path, message, hint)
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict, problems: list,
+           filename: str) -> Any:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            key_line = key_node.start_mark.line + 1
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                problems.append(Problem(filename, key_line, format_path(path),
+                                        f"key {key!r} is not a plain name", "use a text key"))
+                continue
+            key = str(key)
+            if key in out:
+                problems.append(Problem(filename, key_line, format_path(path + (key,)),
+                                        f"duplicate key '{key}' (first on line {lines[path + (key,)]})",
+                                        "keep only one of them"))
+                continue
+            lines[path + (key,)] = key_line
+            out[key] = _build(loader, value_node, path + (key,), lines, problems, filename)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, child, path + (i,), lines, problems, filename)
+                for i, child in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as e:
+        problems.append(Problem(filename, node.start_mark.line + 1, format_path(path),
+                                f"cannot read value: {getattr(e, 'problem', e)}", "quote the value"))
+        return None
