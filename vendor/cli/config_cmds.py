@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from vendor.cli.errors import user_errors
+from vendor.config import reference
 from vendor.config.loader import load_configs
 from vendor.config.schema import json_schema_text
 from vendor.paths import DEFAULT_BUILD_DIR
@@ -56,7 +57,8 @@ def render(configs: tuple[str, ...], out: str) -> None:
 
 @click.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-def schema(out: str | None) -> None:
+@click.option("--markdown", is_flag=True, help="The config reference table (as in the README) instead.")
+def schema(out: str | None, markdown: bool) -> None:
     """Print the JSON Schema of customer configs (for editor completion).
 
     \b
@@ -64,7 +66,7 @@ def schema(out: str | None) -> None:
       vend schema --out vend-config.schema.json
       # then, first line of a config:  # yaml-language-server: $schema=vend-config.schema.json
     """
-    text = json_schema_text()
+    text = reference.markdown() if markdown else json_schema_text()
     if out:
         Path(out).write_text(text, encoding="utf-8")
     else:

@@ -32,7 +32,7 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 DESCRIPTIONS: dict[str, tuple[str, str]] = {
     NAME: ("lowercase letters, digits and hyphens, starting with a letter", "acme"),
     REGION: ("an AWS region name", "eu-west-1"),
-    TAG_KEY: ("a tag key not starting with aws:", "CostCenter"),
+    TAG_KEY: ("an allowed tag key (aws: is reserved)", "CostCenter"),
     AMI_ID: ("an AMI id", "ami-0abc1234def567890"),
     AMI_OWNER: ("a 12-digit account id, amazon, self or aws-marketplace", "099720109477"),
     VPC_ID: ("a VPC id", "vpc-0abc1234"),

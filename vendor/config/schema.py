@@ -10,8 +10,8 @@ SCHEMA_ID = "https://vend.invalid/vend-config.schema.json"
 
 def json_schema() -> dict:
     schema = Config.model_json_schema(mode="validation")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "vend customer environment config", **schema}
+    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "vend customer environment config"}
 
 
 def json_schema_text() -> str:

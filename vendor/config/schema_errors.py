@@ -27,7 +27,7 @@ def _shown(value: object) -> str:
 def findings(error: ValidationError, model: type[BaseModel]) -> list[Finding]:
     out = []
     for e in error.errors(include_url=False):
-        loc = tuple(e["loc"])
+        loc = tuple(step for step in e["loc"] if step != "[key]")  # a dict key's own error
         out.append((loc, *_describe(e, loc, model)))
     return out
 

@@ -89,6 +89,9 @@ def parse_yaml(text: str, filename: str) -> Document:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
+        if "single document" in (e.context or ""):
+            raise SourceError([Problem(filename, line, "(file)", "more than one YAML document (---)",
+                                       "keep one document per file")])
         what = (e.problem or e.context or "invalid YAML").strip()
         raise SourceError([Problem(filename, line, "(file)", f"YAML syntax error: {what}",
                                    "fix the indentation or quoting near this line")])

@@ -1,0 +1,10 @@
+region         = "eu-west-1"
+instance_type  = "t3.small"
+ssh_username   = "ubuntu"
+base_ami_owner = "099720109477"
+base_ami_name  = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"
+root_device    = "/dev/sda1"
+volume_size_gb = 20
+encrypted      = true
+kms_key_id     = ""
+packages       = ["apache2", "libapache2-mod-php", "php", "curl", "php-pgsql", "unzip"]

@@ -1,0 +1,9 @@
+region         = "us-east-1"
+instance_type  = "t3.small"
+ssh_username   = "ubuntu"
+base_ami_id    = "ami-0fedcba9876543210"
+root_device    = "/dev/sda1"
+volume_size_gb = 12
+encrypted      = true
+kms_key_id     = ""
+packages       = ["python3", "python3-venv", "curl"]

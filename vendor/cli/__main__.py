@@ -1,0 +1,3 @@
+from vendor.cli.main import cli
+
+cli(prog_name="vend")
