@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 
 from vendor.cli import config_cmds
+from vendor.cli.approvals import approvals
+from vendor.cli.appspec import appspec
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -20,5 +22,5 @@ def cli() -> None:
     """
 
 
-for command in config_cmds.COMMANDS:
+for command in [*config_cmds.COMMANDS, appspec, approvals]:
     cli.add_command(command)

@@ -1,0 +1,186 @@
+"""`vend approvals` through click's CliRunner (and `serve` as a real process)."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from click.testing import CliRunner
+
+from tests.approvals.test_sns import NOTIFICATION
+from vendor.approvals.gate import Gate
+from vendor.approvals.model import APPROVED, PENDING, PipelineRef, Summary
+from vendor.approvals.settings import Settings
+from vendor.approvals.store import Store
+from vendor.cli import approvals as cli_module
+from vendor.cli.approvals import approvals
+from vendor.aws.codepipeline import PipelineApprovals
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {"VEND_STATE_DIR": str(tmp_path / "state"), "VEND_MAIL_TRANSPORT": "maildir",
+            "VEND_APPROVALS_KEY": "", "VEND_APPROVALS_BIND": "", "VEND_APPROVALS_PUBLIC_URL": ""}
+
+
+@pytest.fixture
+def run(env):
+    def invoke(*args):
+        return CliRunner().invoke(approvals, list(args), env=env, catch_exceptions=False)
+    return invoke
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    """The CLI's CodePipeline calls go to a real client checked by botocore's Stubber."""
+    client = boto3.client("codepipeline", region_name="us-east-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    monkeypatch.setattr(cli_module, "PipelineApprovals", lambda: PipelineApprovals(client))
+    with Stubber(client) as s:
+        yield s
+        s.assert_no_pending_responses()
+
+
+def _open(env, **kw):
+    settings = Settings.from_env(env)
+    return Gate.from_settings(settings).request(
+        customer="acme", environment="production", approvers=["ann@example.com"],
+        summary=Summary("r42", "abc123", "ami-0abc", ("Fix login",)), timeout=3600, **kw), Store(settings.db_path)
+
+
+def test_list_show_approve_and_refuse_twice(run, env):
+    assert run("list").output == "nothing is waiting for approval\n"
+    r, store = _open(env)
+    out = run("list").output
+    assert out.startswith(f"{r.id}  acme/production  r42  pending  expires ")
+    shown = run("show", r.id).output
+    assert "customer:    acme\n" in shown and "approvers:   ann@example.com\n" in shown and "  - Fix login\n" in shown
+
+    result = run("approve", r.id, "-m", "ship it", "--by", "ann")
+    assert (result.exit_code, result.output) == (0, f"{r.id} approved by ann\n")
+    d = store.get(r.id).decision
+    assert (d.status, d.by, d.via, d.comment, d.source) == (APPROVED, "ann", "cli", "ship it",
+                                                            f"cli on {socket.gethostname()}")
+    again = run("reject", r.id, "--by", "bob")
+    assert again.exit_code == 1
+    assert f"{r.id} was already approved by ann (cli); nothing changed" in again.output
+    assert "decided by:  ann" in run("show", r.id).output
+    assert r.id in run("list", "--all").output and run("list").output == "nothing is waiting for approval\n"
+
+
+def test_unknown_request_is_a_user_error(run):
+    for args in (("approve", "apr-nope"), ("show", "apr-nope")):
+        result = run(*args)
+        assert result.exit_code == 2 and "no approval request 'apr-nope'" in result.output
+
+
+def test_outbox_lists_and_prints_mail(run, env):
+    assert "is empty" in run("outbox").output
+    r, _ = _open(env)
+    line = run("outbox").output.strip()
+    key = line.split()[0]
+    assert line.endswith("ann@example.com  Approval needed: acme/production r42")
+    text = run("outbox", key).output
+    assert "Approve: http://127.0.0.1:8377/r/" in text and f"Request:      {r.id}" in text
+    assert run("outbox", "nope").exit_code == 2
+
+
+def test_notify_opens_once_per_token_and_cli_decision_reaches_codepipeline(run, env, tmp_path, stub):
+    path = tmp_path / "notification.json"
+    expires = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(time.time() + 7 * 86400))
+    message = {**NOTIFICATION, "approval": {**NOTIFICATION["approval"], "expires": expires}}
+    path.write_text(json.dumps({"Type": "Notification", "Message": json.dumps(message)}))
+    first = run("notify", str(path), "--revision", "r42")
+    assert first.exit_code == 0 and first.output.endswith("opened; mailed ann@example.com\n"), first.output
+    rid = first.output.split()[0]
+    assert run("notify", str(path)).output == f"{rid} already open for this approval\n"
+    r = Store(Settings.from_env(env).db_path).get(rid)
+    assert (r.customer, r.environment, r.summary.revision) == ("acme", "production", "r42")
+    assert r.summary.details_url == NOTIFICATION["consoleLink"]
+
+    stub.add_response("put_approval_result", {"approvedAt": datetime.now(timezone.utc)}, {
+        "pipelineName": "acme-production", "stageName": "Release", "actionName": "Approve",
+        "token": "1a2b3c4d-573f-4ea7-a67e-EXAMPLETOKEN",
+        "result": {"status": "Approved", "summary": "Approved by ann via vend cli from cli on "
+                                                    f"{socket.gethostname()}: ok"}})
+    assert run("approve", rid, "--by", "ann", "-m", "ok").exit_code == 0
+
+
+def test_refused_by_codepipeline_the_cli_leaves_it_pending(run, env, stub):
+    r, store = _open(env, pipeline=PipelineRef("acme-production", "Release", "Approve", "tok-old"))
+    stub.add_client_error("put_approval_result", "InvalidApprovalTokenException", "stale token")
+    result = run("approve", r.id, "--by", "ann")
+    assert result.exit_code == 1
+    assert "CodePipeline did not accept the decision (InvalidApprovalTokenException: stale token)" in result.output
+    assert store.get(r.id).status == PENDING
+
+
+def test_notify_needs_who_and_what(run, tmp_path):
+    path = tmp_path / "n.json"
+    path.write_text(json.dumps({"approval": {**NOTIFICATION["approval"], "customData": ""}}))
+    result = run("notify", str(path))
+    assert result.exit_code == 2 and "need --customer, --environment" in result.output
+    path.write_text("{}")
+    assert "not a CodePipeline approval notification" in run("notify", str(path)).output
+
+
+def test_poll_opens_a_request_for_the_waiting_approval(run, env, stub):
+    since = datetime.now(timezone.utc)
+    state = {"pipelineName": "acme-production", "stageStates": [{"stageName": "Release", "actionStates": [
+        {"actionName": "Approve", "latestExecution": {"status": "InProgress", "token": "tok-9",
+                                                      "lastStatusChange": since}}]}]}
+    stub.add_response("get_pipeline_state", state, {"name": "acme-production"})
+    args = ("poll", "acme-production", "--stage", "Release", "--action", "Approve", "--customer", "acme",
+            "--environment", "production", "--approver", "ann@example.com")
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    rid = result.output.split()[0]
+    r = Store(Settings.from_env(env).db_path).get(rid)
+    assert (r.pipeline.token, r.status) == ("tok-9", PENDING)
+    assert r.expires_at == pytest.approx(since.timestamp() + 7 * 86400)
+
+    stub.add_response("put_approval_result", {"approvedAt": since}, {
+        "pipelineName": "acme-production", "stageName": "Release", "actionName": "Approve",
+        "token": "tok-9", "result": {"status": "Rejected", "summary": ANY}})
+    assert run("reject", rid, "--by", "bob").output == f"{rid} rejected by bob\n"
+
+    state["stageStates"][0]["actionStates"][0]["latestExecution"]["status"] = "Succeeded"
+    stub.add_response("get_pipeline_state", state, {"name": "acme-production"})
+    assert run(*args).output == "acme-production/Release/Approve is not waiting for approval\n"
+
+
+def test_serve_runs_a_real_server_process(env, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = "import sys; from vendor.cli.approvals import approvals; approvals(sys.argv[1:])"
+    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--bind", f"127.0.0.1:{port}",
+                             "--public-url", "https://approvals.example.com"],
+                            env={**os.environ, **env}, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
+                    assert resp.read() == b"ok\n"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, "server did not come up"
+                time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert f"serving on http://127.0.0.1:{port} (links point at https://approvals.example.com)" in err
+    assert "approvals.key" not in err and (tmp_path / "state" / "approvals.key").exists()
+
+
+def test_serve_rejects_a_bad_address(run):
+    result = run("serve", "--bind", "nonsense")
+    assert result.exit_code == 2 and "not HOST:PORT" in result.output

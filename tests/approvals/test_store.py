@@ -1,0 +1,70 @@
+import threading
+
+from vendor.approvals.model import (APPROVED, EXPIRED, PENDING, REJECTED, ApprovalRequest, Decision,
+                                    PipelineRef, Summary, link_deadline)
+from vendor.approvals.store import Store
+
+T = 1_700_000_000.0
+
+
+def _request(rid="apr-1", pipeline=None):
+    return ApprovalRequest(rid, "acme", "production", ("ann@example.com", "bob@example.com"),
+                           Summary("r42", "abc123", "ami-1", ("fix login", "bump php")), T, T + 3600,
+                           pipeline)
+
+
+def test_round_trip(store):
+    ref = PipelineRef("acme-prod", "Approve", "Manual", "tok-1")
+    store.add(_request(pipeline=ref))
+    got = store.get("apr-1")
+    assert got == _request(pipeline=ref)
+    assert store.get("apr-nope") is None
+    assert store.pending(T) == [got] and store.pending(T + 3600) == []
+
+
+def test_only_one_of_many_concurrent_deciders_wins(store):
+    store.add(_request())
+    wins = []
+
+    def decide(i):
+        d = Decision("apr-1", APPROVED if i % 2 else REJECTED, f"p{i}@x.io", T + 1, "test", "web")
+        if store.decide(d, T + 1):
+            wins.append(d)
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(wins) == 1
+    assert store.get("apr-1").decision == wins[0]
+
+
+def test_no_decision_after_expiry_and_expire_marks_it(store):
+    store.add(_request())
+    late = Decision("apr-1", APPROVED, "ann@example.com", T + 3600, "test", "web")
+    assert not store.decide(late, T + 3600)
+    assert not store.expire("apr-1", T + 3599)
+    assert store.expire("apr-1", T + 3600)
+    got = store.get("apr-1")
+    assert (got.status, got.decision.via) == (EXPIRED, "timeout")
+    assert not store.expire("apr-1", T + 3601)
+
+
+def test_undo_reopens_only_that_decision(store):
+    store.add(_request())
+    d = Decision("apr-1", APPROVED, "ann@example.com", T + 5, "127.0.0.1", "web", "ok", "L1")
+    assert store.decide(d, T + 5)
+    assert not store.undo(Decision("apr-1", APPROVED, "bob@example.com", T + 5, "x", "web"))
+    assert store.undo(d)
+    assert store.get("apr-1").status == PENDING and store.get("apr-1").decision is None
+
+
+def test_store_is_shared_between_instances(settings):
+    Store(settings.db_path).add(_request())
+    assert Store(settings.db_path).get("apr-1").customer == "acme"
+
+
+def test_links_expire_before_the_approval():
+    assert link_deadline(T, T + 7 * 86400) == T + 7 * 86400 - 900
+    assert link_deadline(T, T + 600) == T + 540

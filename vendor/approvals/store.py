@@ -1,0 +1,132 @@
+"""Approval requests in sqlite, shared by the pipeline runner's gate, the web app and the CLI.
+
+Each call opens its own short connection (safe across threads and processes). A decision is a
+single conditional UPDATE (`WHERE status = 'pending' AND expires_at > now`), so exactly one of
+any number of concurrent deciders wins.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from contextlib import closing
+from dataclasses import asdict
+from pathlib import Path
+
+from vendor.approvals.model import (APPROVED, EXPIRED, PENDING, REJECTED, ApprovalRequest,
+                                    Decision, PipelineRef, Summary)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY,
+    customer TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    approvers TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    pipeline TEXT,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    status TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at REAL,
+    decided_from TEXT,
+    decided_via TEXT,
+    comment TEXT,
+    link_id TEXT
+);
+CREATE INDEX IF NOT EXISTS requests_status ON requests (status, created_at);
+"""
+
+
+def new_id() -> str:
+    return "apr-" + secrets.token_hex(5)
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with closing(self._connect()) as db, db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=10.0)
+        db.row_factory = sqlite3.Row
+        return db
+
+    def add(self, request: ApprovalRequest) -> ApprovalRequest:
+        with closing(self._connect()) as db, db:
+            db.execute(
+                "INSERT INTO requests (id, customer, environment, approvers, summary, pipeline,"
+                " created_at, expires_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (request.id, request.customer, request.environment, json.dumps(list(request.approvers)),
+                 json.dumps(asdict(request.summary)),
+                 json.dumps(asdict(request.pipeline)) if request.pipeline else None,
+                 request.created_at, request.expires_at, PENDING))
+        return request
+
+    def get(self, request_id: str) -> ApprovalRequest | None:
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
+        return _from_row(row) if row else None
+
+    def list(self, *, status: str | None = None, limit: int = 100) -> list[ApprovalRequest]:
+        query, args = "SELECT * FROM requests", []
+        if status:
+            query, args = query + " WHERE status = ?", [status]
+        with closing(self._connect()) as db:
+            rows = db.execute(query + " ORDER BY created_at DESC LIMIT ?", (*args, limit)).fetchall()
+        return [_from_row(r) for r in rows]
+
+    def pending(self, now: float) -> list[ApprovalRequest]:
+        return [r for r in self.list(status=PENDING) if r.is_open(now)]
+
+    def decide(self, decision: Decision, now: float) -> bool:
+        """Record `decision` if the request is still open; True if this call decided it."""
+        if decision.status not in (APPROVED, REJECTED):
+            raise ValueError(f"a decision approves or rejects, not {decision.status!r}")
+        with closing(self._connect()) as db, db:
+            cur = db.execute(
+                "UPDATE requests SET status = ?, decided_by = ?, decided_at = ?, decided_from = ?,"
+                " decided_via = ?, comment = ?, link_id = ?"
+                " WHERE id = ? AND status = ? AND expires_at > ?",
+                (decision.status, decision.by, decision.at, decision.source, decision.via,
+                 decision.comment, decision.link_id, decision.request_id, PENDING, now))
+            return cur.rowcount == 1
+
+    def undo(self, decision: Decision) -> bool:
+        """Reopen a request whose decision could not be delivered (e.g. CodePipeline refused it)."""
+        with closing(self._connect()) as db, db:
+            cur = db.execute(
+                "UPDATE requests SET status = ?, decided_by = NULL, decided_at = NULL,"
+                " decided_from = NULL, decided_via = NULL, comment = NULL, link_id = NULL"
+                " WHERE id = ? AND status = ? AND decided_at = ? AND decided_by = ?",
+                (PENDING, decision.request_id, decision.status, decision.at, decision.by))
+            return cur.rowcount == 1
+
+    def expire(self, request_id: str, now: float) -> bool:
+        """Mark a pending request whose time is up as expired; True if this call did it."""
+        with closing(self._connect()) as db, db:
+            cur = db.execute(
+                "UPDATE requests SET status = ?, decided_by = 'nobody', decided_at = ?,"
+                " decided_from = 'timeout', decided_via = 'timeout', comment = ''"
+                " WHERE id = ? AND status = ? AND expires_at <= ?",
+                (EXPIRED, now, request_id, PENDING, now))
+            return cur.rowcount == 1
+
+
+def _from_row(row: sqlite3.Row) -> ApprovalRequest:
+    decision = None
+    if row["status"] != PENDING:
+        decision = Decision(row["id"], row["status"], row["decided_by"] or "", row["decided_at"] or 0.0,
+                            row["decided_from"] or "", row["decided_via"] or "", row["comment"] or "",
+                            row["link_id"] or "")
+    summary = json.loads(row["summary"])
+    summary["changes"] = tuple(summary.get("changes", ()))
+    pipeline = json.loads(row["pipeline"]) if row["pipeline"] else None
+    return ApprovalRequest(
+        id=row["id"], customer=row["customer"], environment=row["environment"],
+        approvers=tuple(json.loads(row["approvers"])), summary=Summary(**summary),
+        created_at=row["created_at"], expires_at=row["expires_at"],
+        pipeline=PipelineRef(**pipeline) if pipeline else None, status=row["status"], decision=decision)
