@@ -1,1 +1,65 @@
-"""Shared test fixtures."""
+"""Shared test fixtures.
+
+Local hosts (network namespaces + sshd) need root, `ip` and `sshd`; without them the tests
+that use these fixtures are skipped with the reason. Each LocalHosts gets its own test slot
+(prefix `vt{n}`, subnet 10.213.{8+n}.0/24) so parallel test sessions on one machine do not
+collide, and every one started is stopped at the end of the session, failed tests or not.
+"""
+from __future__ import annotations
+
+import pytest
+
+from vendor.sandbox.hosts import (
+    HostsBusy,
+    LocalHosts,
+    LocalHostsError,
+    SubnetInUse,
+    missing_requirements,
+)
+
+TEST_SLOTS = 16
+
+
+def _slot(n: int) -> dict:
+    return {"prefix": f"vt{n}", "subnet": f"10.213.{8 + n}.0/24"}
+
+
+@pytest.fixture(scope="session")
+def local_hosts_factory():
+    """`make(count=3, **start_kwargs) -> LocalHosts` with `count` hosts already running."""
+    problems = missing_requirements()
+    if problems:
+        pytest.skip("local hosts unavailable: " + "; ".join(problems))
+    started: list[LocalHosts] = []
+
+    def make(count: int = 3, **start_kwargs) -> LocalHosts:
+        for n in range(TEST_SLOTS):
+            hosts = LocalHosts(**_slot(n))
+            try:
+                hosts.start(count, **start_kwargs)
+            except (HostsBusy, SubnetInUse):
+                continue  # this slot belongs to another LocalHosts or test session
+            except BaseException:
+                hosts.stop_all()
+                raise
+            started.append(hosts)
+            return hosts
+        raise LocalHostsError(f"all {TEST_SLOTS} local-host test slots are busy")
+
+    try:
+        yield make
+    finally:
+        failures = []
+        for hosts in started:  # every one, even if stopping another failed
+            try:
+                hosts.stop_all()
+            except Exception as e:  # noqa: BLE001 - reported below, after the others
+                failures.append(f"{hosts.naming.prefix}: {e}")
+        if failures:
+            raise LocalHostsError("stopping local hosts failed: " + "; ".join(failures))
+
+
+@pytest.fixture(scope="session")
+def local_hosts(local_hosts_factory) -> LocalHosts:
+    """Three running local hosts shared by the session (`.hosts`); tests must not stop them."""
+    return local_hosts_factory(3)

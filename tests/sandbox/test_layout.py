@@ -1,0 +1,78 @@
+"""Pure naming, addressing and generated file contents of local hosts."""
+import pytest
+
+from vendor.sandbox import layout
+
+NAMING = layout.Naming("vend", layout.check_subnet("10.213.7.0/24"))
+
+
+def test_names_and_addresses_follow_the_prefix_and_index():
+    assert NAMING.bridge == "vend-br"
+    assert NAMING.gateway == "10.213.7.1"
+    assert NAMING.netns("host1") == "vend-host1"
+    assert NAMING.veth(3) == "vend-v3"
+    assert [NAMING.address(i) for i in (1, 2, 253)] == ["10.213.7.2", "10.213.7.3", "10.213.7.254"]
+
+
+@pytest.mark.parametrize("index", [0, 254])
+def test_address_index_must_stay_inside_the_subnet(index):
+    with pytest.raises(ValueError, match="out of range"):
+        NAMING.address(index)
+
+
+def test_ownership_does_not_leak_into_a_longer_prefix():
+    assert NAMING.owns_netns("vend-host1")
+    assert not NAMING.owns_netns("vend2-host1")
+    assert NAMING.owns_link("vend-br") and NAMING.owns_link("vend-v12")
+    for foreign in ("vend2-br", "vend-v1p", "eth0"):
+        assert not NAMING.owns_link(foreign)
+
+
+@pytest.mark.parametrize("prefix", ["", "Vend", "vend-x", "toolongpx", "1abc"])
+def test_bad_prefixes_are_rejected(prefix):
+    with pytest.raises(ValueError, match="invalid prefix"):
+        layout.check_prefix(prefix)
+
+
+@pytest.mark.parametrize("subnet", ["8.8.8.0/24", "10.213.0.0/16", "10.213.7.5/24"])
+def test_only_a_private_slash_24_is_accepted(subnet):
+    with pytest.raises(ValueError):
+        layout.check_subnet(subnet)
+
+
+@pytest.mark.parametrize("name, ok", [
+    ("host1", True), ("a", True), ("web-2", True),
+    ("-x", False), ("x-", False), ("Host", False), ("a b", False),
+])
+def test_host_names(name, ok):
+    if ok:
+        assert layout.check_host_name(name) == name
+    else:
+        with pytest.raises(ValueError):
+            layout.check_host_name(name)
+
+
+def test_sshd_config_allows_root_with_key_only_on_the_host_address():
+    lines = layout.sshd_config("10.213.7.2").splitlines()
+    for expected in [
+        "ListenAddress 10.213.7.2", "Port 22", "PermitRootLogin prohibit-password",
+        "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+        f"AuthorizedKeysFile {layout.AUTHORIZED_KEYS}", "Subsystem sftp internal-sftp",
+    ]:
+        assert expected in lines
+
+
+def test_launch_script_stacks_layers_and_ends_in_sshd():
+    script = layout.launch_script(name="host1", lower=["/img", "/"], upper="/r/u", work="/r/w",
+                                  merged="/r/root")
+    lines = script.splitlines()
+    assert lines[0] == "set -eu"
+    options = "lowerdir=/img:/,upperdir=/r/u,workdir=/r/w"
+    assert lines[1] == f"mount -t overlay host1 -o {options} /r/root"
+    assert lines[-1] == f"exec chroot /r/root /usr/sbin/sshd -D -e -f {layout.SSHD_CONFIG}"
+
+
+@pytest.mark.parametrize("lower", [["/a,b"], ["/a:b"], ["relative"], []])
+def test_launch_script_rejects_paths_overlayfs_would_misread(lower):
+    with pytest.raises(ValueError):
+        layout.launch_script(name="h", lower=lower, upper="/u", work="/w", merged="/m")

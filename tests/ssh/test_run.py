@@ -1,0 +1,83 @@
+"""run(): real sshd on local hosts; exit codes, quoting, env, stdin, streaming, timeouts."""
+import os
+import time
+import uuid
+
+import pytest
+
+from vendor.ssh import CommandTimeout, run
+
+pytestmark = pytest.mark.root  # real namespaces and sshd
+
+
+def test_each_host_answers_with_its_own_name_as_root(group):
+    outcomes = group.run_each(["sh", "-c", "hostname; id -u"], timeout=10)
+    assert [o.ok for o in outcomes] == [True, True, True]
+    assert [o.result.stdout.split() for o in outcomes] == [[h.name, "0"] for h in group.hosts]
+
+
+def test_parallel_run_each_keeps_host_order(group):
+    outcomes = group.run_each(["hostname"], timeout=10, parallel=True)
+    assert [o.result.stdout.strip() for o in outcomes] == [h.name for h in group.hosts]
+
+
+def test_exit_code_and_stderr_come_back_without_the_group_marker(conn):
+    result = run(conn, ["sh", "-c", "echo out; echo err >&2; exit 3"], timeout=10)
+    assert (result.exit_code, result.stdout, result.stderr) == (3, "out\n", "err\n")
+    assert not result.ok
+    assert 0 < result.duration < 10
+
+
+def test_shell_metacharacters_in_arguments_stay_literal(conn):
+    marker = f"/tmp/pwned-{uuid.uuid4().hex}"
+    args = [f"$(touch {marker}); rm -rf x", f"`touch {marker}`", "a'b\"c", "*", "; ls", "", "x\ny"]
+    result = run(conn, ["printf", "[%s]\\n", *args], timeout=10)
+    assert result.stdout == "".join(f"[{a}]\n" for a in args)
+    assert run(conn, ["test", "-e", marker], timeout=10).exit_code == 1
+    assert not os.path.exists(marker)
+
+
+def test_environment_values_are_not_interpreted(conn):
+    value = "two words; $(id) `id` $HOME"
+    result = run(conn, ["sh", "-c", 'printf %s "$GREETING"'], timeout=10, env={"GREETING": value})
+    assert result.stdout == value
+
+
+def test_input_is_fed_to_stdin(conn):
+    data = "line one\nline two\n" * 5000  # larger than one SSH window chunk
+    result = run(conn, ["wc", "-l"], timeout=10, input=data)
+    assert result.stdout.strip() == "10000"
+
+
+def test_output_lines_are_streamed_while_the_command_runs(conn):
+    seen = []
+    script = "echo first; echo warn >&2; sleep 0.6; printf 'last'"
+    result = run(conn, ["sh", "-c", script], timeout=10,
+                 on_output=lambda stream, line: seen.append((stream, line, time.monotonic())))
+    lines = [(stream, line) for stream, line, _ in seen]
+    assert lines == [("stdout", "first"), ("stderr", "warn"), ("stdout", "last")]
+    assert seen[2][2] - seen[0][2] > 0.4  # the first line arrived long before the end
+    assert result.stdout == "first\nlast"
+
+
+def test_timeout_kills_the_whole_process_group(conn):
+    pid_file = f"/tmp/child-{uuid.uuid4().hex}"
+    script = f"sleep 300 & echo $! > {pid_file}; echo started; wait"
+    started = time.monotonic()
+    with pytest.raises(CommandTimeout) as caught:
+        run(conn, ["sh", "-c", script], timeout=1)
+    assert time.monotonic() - started < 4
+    assert caught.value.stdout == "started\n"
+    assert "killed process group" in str(caught.value)
+    child = run(conn, ["cat", pid_file], timeout=10).stdout.strip()
+    assert child.isdigit()
+    deadline = time.monotonic() + 3
+    while run(conn, ["test", "-e", f"/proc/{child}"], timeout=10).ok:
+        assert time.monotonic() < deadline, f"child sleep {child} survived the timeout"
+        time.sleep(0.05)
+
+
+def test_a_background_child_holding_stdout_does_not_hang_run(conn):
+    result = run(conn, ["sh", "-c", "sleep 3 & echo done"], timeout=10)
+    assert result.ok and result.stdout == "done\n"
+    assert result.duration < 2.5

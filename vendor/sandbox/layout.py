@@ -1,0 +1,141 @@
+"""Pure naming, addressing and file contents for local hosts (no I/O here).
+
+Everything a run creates is named after its prefix, so that a later run with the same prefix
+can find and remove what a crashed one left behind:
+
+  bridge        {prefix}-br            gets the subnet's first address (.1)
+  host veth     {prefix}-v{index}      the namespace side is renamed eth0
+  namespace     {prefix}-{host name}
+  address       subnet's (index + 1)th address: host 1 -> .2, host 2 -> .3, ...
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+# No dash in a prefix, so "{prefix}-" can never match the names of another prefix.
+PREFIX = re.compile(r"^[a-z][a-z0-9]{0,7}$")
+HOST_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+SSH_PORT = 22
+CONFIG_DIR = "/etc/vend-sshd"  # inside the host: sshd config, host key, authorized keys
+HOST_KEY = f"{CONFIG_DIR}/ssh_host_ed25519_key"
+AUTHORIZED_KEYS = f"{CONFIG_DIR}/authorized_keys"
+SSHD_CONFIG = f"{CONFIG_DIR}/sshd_config"
+
+
+def check_prefix(prefix: str) -> str:
+    if not PREFIX.match(prefix):
+        raise ValueError(
+            f"invalid prefix {prefix!r}: "
+            "use 1-8 lowercase letters or digits, starting with a letter"
+        )
+    return prefix
+
+
+def check_host_name(name: str) -> str:
+    if not HOST_NAME.match(name):
+        raise ValueError(
+            f"invalid host name {name!r}: use lowercase letters, digits and dashes (max 32)"
+        )
+    return name
+
+
+def check_subnet(subnet: str) -> ipaddress.IPv4Network:
+    network = ipaddress.IPv4Network(subnet, strict=True)
+    if network.prefixlen != 24 or not network.is_private:
+        raise ValueError(f"subnet {subnet} must be a private /24 (e.g. 10.213.7.0/24)")
+    return network
+
+
+@dataclass(frozen=True)
+class Naming:
+    prefix: str
+    subnet: ipaddress.IPv4Network
+
+    @property
+    def bridge(self) -> str:
+        return f"{self.prefix}-br"
+
+    @property
+    def gateway(self) -> str:
+        return str(self.subnet.network_address + 1)
+
+    @property
+    def max_hosts(self) -> int:
+        return self.subnet.num_addresses - 3  # network, bridge, broadcast
+
+    def netns(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def veth(self, index: int) -> str:
+        return f"{self.prefix}-v{index}"
+
+    def address(self, index: int) -> str:
+        if not 1 <= index <= self.max_hosts:
+            raise ValueError(f"host index {index} out of range 1..{self.max_hosts}")
+        return str(self.subnet.network_address + 1 + index)
+
+    def owns_netns(self, netns: str) -> bool:
+        return netns.startswith(f"{self.prefix}-")
+
+    def owns_link(self, link: str) -> bool:
+        veth = re.fullmatch(rf"{re.escape(self.prefix)}-v\d+", link)
+        return link == self.bridge or veth is not None
+
+
+def sshd_config(address: str) -> str:
+    """Root may log in with the run's key only; sftp is served in-process (no binary needed)."""
+    return "\n".join([
+        f"ListenAddress {address}",
+        f"Port {SSH_PORT}",
+        f"HostKey {HOST_KEY}",
+        f"AuthorizedKeysFile {AUTHORIZED_KEYS}",
+        "PermitRootLogin prohibit-password",
+        "AllowUsers root",
+        "PubkeyAuthentication yes",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "UseDNS no",
+        "PidFile none",
+        "PrintMotd no",
+        "Subsystem sftp internal-sftp",
+        "",
+    ])
+
+
+def etc_hosts(name: str, address: str) -> str:
+    return f"127.0.0.1\tlocalhost\n::1\tlocalhost\n{address}\t{name}\n"
+
+
+def launch_script(
+    *, name: str, lower: list[str], upper: str, work: str, merged: str
+) -> str:
+    """Shell run as PID 1 of the host's PID namespace (inside its net and mount namespaces).
+
+    `lower` lists the read-only layers, topmost first (e.g. a baked image's layer, then `/`).
+    It mounts the overlay root, fresh /proc and /sys, the real /dev, sets the hostname and
+    becomes sshd. (The run's own directory, with the keys and every host's layer, is a tmpfs:
+    overlayfs does not descend into it from the `/` layer, so hosts cannot see it.)
+    """
+    if not lower:
+        raise ValueError("at least one lower directory is needed")
+    for path in (*lower, upper, work, merged):
+        if not PurePosixPath(path).is_absolute() or any(c in path for c in ",:\\\n"):
+            raise ValueError(f"unusable overlay path {path!r}")
+    q = shlex.quote
+    m = merged.rstrip("/")
+    options = f"lowerdir={':'.join(lower)},upperdir={upper},workdir={work}"
+    return "\n".join([
+        "set -eu",
+        f"mount -t overlay {q(name)} -o {q(options)} {q(m)}",
+        f"mount -t proc proc {q(m + '/proc')}",
+        f"if [ -d {q(m + '/sys')} ]; then mount -t sysfs sysfs {q(m + '/sys')}; fi",
+        f"if [ -d {q(m + '/dev')} ]; then mount --rbind /dev {q(m + '/dev')}; fi",
+        f"hostname {q(name)}",
+        f"exec chroot {q(m)} /usr/sbin/sshd -D -e -f {SSHD_CONFIG}",
+        "",
+    ])

@@ -1,0 +1,115 @@
+"""Pure helpers for running argv remotely: quoting, the process-group wrapper, line splitting.
+
+The remote login shell receives one string. It is always built with `shlex.join` from an argv
+list, so no argument is ever interpreted by the shell. The command runs under `setsid`, which
+makes it the leader of a fresh process group; its first act is to report that group id on
+stderr (one marker line, stripped again here), so a timeout can kill the whole group.
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+
+PGID_MARKER = b"vend-pgid:"
+_MARKER_LINE_MAX = 40
+# $$ of this sh is the session and process-group leader created by setsid.
+_WRAPPER = 'printf "vend-pgid:%s\\n" "$$" >&2; exec "$@"'
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_argv(argv: Sequence[str]) -> list[str]:
+    if isinstance(argv, (str, bytes)) or not isinstance(argv, Sequence):
+        raise TypeError(f"argv must be a list of strings, not {type(argv).__name__}")
+    if not argv:
+        raise ValueError("argv must not be empty")
+    bad = [a for a in argv if not isinstance(a, str)]
+    if bad:
+        raise TypeError(f"argv items must be strings, got {bad[0]!r}")
+    if any("\0" in a for a in argv):
+        raise ValueError("argv items must not contain NUL characters")
+    return list(argv)
+
+
+def env_assignments(env: Mapping[str, str] | None) -> list[str]:
+    """`NAME=value` words for `env`, validated so a name can never be taken for a command."""
+    words = []
+    for name, value in (env or {}).items():
+        if not _ENV_NAME.match(name):
+            raise ValueError(f"invalid environment variable name {name!r}")
+        if not isinstance(value, str) or "\0" in value:
+            raise ValueError(f"environment variable {name} must be a string without NUL")
+        words.append(f"{name}={value}")
+    return words
+
+
+def remote_command(argv: Sequence[str], env: Mapping[str, str] | None = None) -> str:
+    """The one string sent to the remote shell for `argv` (with optional environment)."""
+    words = check_argv(argv)
+    assignments = env_assignments(env)
+    if assignments:
+        words = ["env", "--", *assignments, *words]
+    return shlex.join(["setsid", "-w", "/bin/sh", "-c", _WRAPPER, "vend-run", *words])
+
+
+def kill_group_command(pgid: int) -> str:
+    if not isinstance(pgid, int) or pgid <= 1:
+        raise ValueError(f"refusing to kill process group {pgid!r}")
+    return shlex.join(["kill", "-KILL", "--", f"-{pgid}"])
+
+
+class LineSplitter:
+    """Turns chunks of bytes into complete decoded lines (without their newline)."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> list[str]:
+        data = self._pending + chunk
+        *lines, self._pending = data.split(b"\n")
+        return [_decode(line) for line in lines]
+
+    def flush(self) -> list[str]:
+        rest, self._pending = self._pending, b""
+        return [_decode(rest)] if rest else []
+
+
+class MarkerFilter:
+    """Strips the leading `vend-pgid:N` line from a stderr stream and remembers N.
+
+    If the stream does not start with the marker (for example `setsid` is missing on the
+    host), everything is passed through unchanged and `pgid` stays None.
+    """
+
+    def __init__(self) -> None:
+        self.pgid: int | None = None
+        self._head = b""
+        self._done = False
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self._done:
+            return chunk
+        self._head += chunk
+        if b"\n" not in self._head:
+            head = self._head
+            could_be_marker = head.startswith(PGID_MARKER) or PGID_MARKER.startswith(head)
+            if could_be_marker and len(head) < _MARKER_LINE_MAX:
+                return b""  # could still become the marker line: wait for more
+            return self._release()
+        first, rest = self._head.split(b"\n", 1)
+        if first.startswith(PGID_MARKER) and first[len(PGID_MARKER):].isdigit():
+            self.pgid = int(first[len(PGID_MARKER):])
+            self._done, self._head = True, b""
+            return rest
+        return self._release()
+
+    def flush(self) -> bytes:
+        return b"" if self._done else self._release()
+
+    def _release(self) -> bytes:
+        data, self._head, self._done = self._head, b"", True
+        return data
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")

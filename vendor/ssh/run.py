@@ -1,0 +1,173 @@
+"""Run one argv on a host: stream its output, bound it with a timeout, return a Result."""
+from __future__ import annotations
+
+import select
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import paramiko
+
+from vendor.ssh.command import LineSplitter, MarkerFilter, kill_group_command, remote_command
+from vendor.ssh.connection import Connection
+from vendor.ssh.errors import CommandTimeout, ConnectionLost, SSHError
+
+OutputCallback = Callable[[str, str], None]  # (stream "stdout" | "stderr", line without "\n")
+
+CHUNK = 32768
+POLL = 0.05  # upper bound on one wait; data wakes the loop earlier
+EOF_GRACE = 0.5  # after the exit status, wait this long for output still in flight
+KILL_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+    duration: float
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def run(
+    conn: Connection,
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    input: str | bytes | None = None,
+    on_output: OutputCallback | None = None,
+) -> Result:
+    """Run `argv` (never interpreted by a shell) and wait at most `timeout` seconds.
+
+    Output lines go to `on_output(stream, line)` as they arrive. On timeout the command's
+    whole process group is killed and CommandTimeout is raised; if the connection drops
+    meanwhile, ConnectionLost is raised.
+    """
+    command = remote_command(argv, env)
+    started = time.monotonic()
+    deadline = started + timeout
+    channel = conn.open_session()
+    try:
+        try:
+            channel.exec_command(command)
+        except (EOFError, paramiko.SSHException) as e:
+            raise ConnectionLost(f"{conn.host}: cannot start {_short(argv)}: {e}") from e
+        streams = _Streams(on_output)
+        if not _pump(channel, streams, _as_bytes(input), deadline):
+            killed = _kill_group(conn, streams.marker.pgid)
+            streams.finish()
+            raise CommandTimeout(
+                f"{conn.host}: {_short(argv)} timed out after {timeout:g}s; {killed}",
+                stdout=streams.stdout(),
+                stderr=streams.stderr(),
+                duration=time.monotonic() - started,
+            )
+        streams.finish()
+        exit_code = channel.recv_exit_status()  # -1: no status came (died by a signal)
+        if exit_code == -1 and not conn.alive:
+            raise ConnectionLost(f"{conn.host}: connection lost while running {_short(argv)}")
+        return Result(
+            exit_code=exit_code,
+            stdout=streams.stdout(),
+            stderr=streams.stderr(),
+            duration=time.monotonic() - started,
+        )
+    finally:
+        channel.close()
+
+
+class _Streams:
+    def __init__(self, on_output: OutputCallback | None):
+        self.marker = MarkerFilter()
+        self._on_output = on_output
+        self._data = {"stdout": bytearray(), "stderr": bytearray()}
+        self._lines = {"stdout": LineSplitter(), "stderr": LineSplitter()}
+
+    def add(self, name: str, chunk: bytes) -> None:
+        if name == "stderr":
+            chunk = self.marker.feed(chunk)
+        self._data[name] += chunk
+        self._emit(name, self._lines[name].feed(chunk))
+
+    def finish(self) -> None:
+        rest = self.marker.flush()
+        self._data["stderr"] += rest
+        self._emit("stderr", self._lines["stderr"].feed(rest))
+        for name, splitter in self._lines.items():
+            self._emit(name, splitter.flush())
+
+    def stdout(self) -> str:
+        return self._data["stdout"].decode("utf-8", errors="replace")
+
+    def stderr(self) -> str:
+        return self._data["stderr"].decode("utf-8", errors="replace")
+
+    def _emit(self, name: str, lines: list[str]) -> None:
+        if self._on_output is not None:
+            for line in lines:
+                self._on_output(name, line)
+
+
+def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, deadline: float) -> bool:
+    """Move data until the command ended (True) or the deadline passed (False).
+
+    "Ended" covers a closed channel too (the connection dropped)."""
+    sent = 0
+    if not stdin:
+        channel.shutdown_write()
+    exited_at = None
+    while True:
+        while channel.recv_ready():
+            streams.add("stdout", channel.recv(CHUNK))
+        while channel.recv_stderr_ready():
+            streams.add("stderr", channel.recv_stderr(CHUNK))
+        if sent < len(stdin) and not channel.closed and channel.send_ready():
+            sent += channel.send(stdin[sent:sent + CHUNK])
+            if sent >= len(stdin):
+                channel.shutdown_write()
+        now = time.monotonic()
+        if channel.exit_status_ready():
+            exited_at = exited_at or now
+            # A backgrounded child may keep stdout open forever: do not wait for it long.
+            ended = channel.eof_received or channel.closed or now - exited_at > EOF_GRACE
+            if ended and not (channel.recv_ready() or channel.recv_stderr_ready()):
+                return True
+        elif now >= deadline:
+            return False
+        select.select([channel], [], [], max(0.0, min(POLL, deadline - now)))
+
+
+def _kill_group(conn: Connection, pgid: int | None) -> str:
+    """Kill the timed-out command's process group through a second channel; say what happened."""
+    if pgid is None:
+        return "it never reported its process group, so nothing was killed"
+    try:
+        channel = conn.open_session()
+    except SSHError as e:
+        return f"could not kill process group {pgid}: {e}"
+    try:
+        channel.settimeout(KILL_TIMEOUT)
+        channel.exec_command(kill_group_command(pgid))
+        if not channel.status_event.wait(KILL_TIMEOUT):
+            return f"kill of process group {pgid} got no answer in {KILL_TIMEOUT:g}s"
+        code = channel.exit_status
+    except (OSError, paramiko.SSHException) as e:
+        return f"could not kill process group {pgid}: {e}"
+    finally:
+        channel.close()
+    return f"killed process group {pgid}" if code == 0 else f"kill of group {pgid} exited {code}"
+
+
+def _as_bytes(data: str | bytes | None) -> bytes:
+    if data is None:
+        return b""
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
+
+def _short(argv: Sequence[str], limit: int = 80) -> str:
+    text = " ".join(argv)
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
