@@ -1,0 +1,82 @@
+"""The lifecycle on real local SSH hosts: files land, hooks run in order with CodeDeploy's
+environment, the app answers, ApplicationStop comes from the last good revision, timeouts kill."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from vendor.deploy.bundle import build_bundle
+from vendor.deploy.engine import DEPLOYMENT_ROOT, Deployment, HostDeployer
+from vendor.ssh import connect, run
+from tests.deploy.revisions import python_revision
+
+ORDER_HOOK = 'echo "$LIFECYCLE_EVENT $DEPLOYMENT_ID $APPLICATION_NAME $DEPLOYMENT_GROUP_NAME $DEPLOYMENT_GROUP_ID" >> /tmp/hook-order'
+
+
+def _deployment(n: int) -> Deployment:
+    return Deployment(f"d-{n:09d}", "shop-app", "shop-staging", "group-1", f"rev{n}")
+
+
+def _get(host, path="/"):
+    with urllib.request.urlopen(f"http://{host.address}:8080{path}", timeout=5) as r:
+        return r.read().decode()
+
+
+@pytest.fixture
+def host(local_hosts_factory):
+    hosts = local_hosts_factory(1)
+    yield hosts.hosts[0]
+    hosts.stop_all()
+
+
+def test_first_then_second_deployment(tmp_path, host):
+    outputs = []
+    with connect(host) as conn:
+        first = build_bundle(python_revision(tmp_path / "v1", version="1", extra_hook=("AfterInstall", ORDER_HOOK, 30)))
+        outcome = HostDeployer(conn, _deployment(1), on_output=lambda h, line: outputs.append(line)).deploy(first.data, first.appspec)
+        assert outcome.ok, outcome.message
+        assert outcome.events == ["DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart", "ValidateService"]
+        assert _get(host) == "Hello from shop (staging), version 1\n"
+        assert _get(host, "/health") == "ok\n"
+        assert run(conn, ["cat", "/tmp/hook-order"], timeout=10).stdout == "AfterInstall d-000000001 shop-app shop-staging group-1\n"
+        assert any(line.startswith("ValidateService: healthy") for line in outputs)
+
+        second = build_bundle(python_revision(tmp_path / "v2", version="2"))
+        outcome = HostDeployer(conn, _deployment(2)).deploy(second.data, second.appspec)
+        assert outcome.ok, outcome.message
+        assert outcome.events[0] == "ApplicationStop"  # from revision 1: it stops the running app
+        assert _get(host) == "Hello from shop (staging), version 2\n"
+        log = run(conn, ["cat", f"{DEPLOYMENT_ROOT}/group-1/d-000000002/logs/scripts.log"], timeout=10).stdout
+        assert "ApplicationStop" in log and "ValidateService" in log
+
+
+def test_failing_validate_service_fails_the_host(tmp_path, host):
+    with connect(host) as conn:
+        bundle = build_bundle(python_revision(tmp_path / "bad", validate_exit=3))
+        outcome = HostDeployer(conn, _deployment(3)).deploy(bundle.data, bundle.appspec)
+    assert not outcome.ok
+    assert outcome.failed_event == "ValidateService"
+    assert outcome.message == "ValidateService: scripts/validate_service.sh exited with 3"
+
+
+def test_hook_over_its_timeout_is_killed_with_its_process_group(tmp_path, host):
+    body = "sleep 300 &\necho $! > /tmp/child.pid\nsleep 300"
+    with connect(host) as conn:
+        bundle = build_bundle(python_revision(tmp_path / "slow", extra_hook=("AfterInstall", body, 2)))
+        outcome = HostDeployer(conn, _deployment(4)).deploy(bundle.data, bundle.appspec)
+        assert not outcome.ok
+        assert outcome.message == "AfterInstall: scripts/extra.sh timed out after 2s and was killed"
+        child = run(conn, ["cat", "/tmp/child.pid"], timeout=10).stdout.strip()
+        assert run(conn, ["kill", "-0", child], timeout=10).exit_code != 0, "the hook's child survived"
+
+
+def test_only_five_revisions_are_kept(tmp_path, host):
+    bundle = build_bundle(python_revision(tmp_path / "v"))
+    with connect(host) as conn:
+        for n in range(7):
+            assert HostDeployer(conn, _deployment(10 + n)).deploy(bundle.data, bundle.appspec).ok
+        kept = run(conn, ["ls", f"{DEPLOYMENT_ROOT}/group-1"], timeout=10).stdout.split()
+    assert kept == [f"d-0000000{n}" for n in range(12, 17)] + ["installed-files.json"] or \
+        sorted(k for k in kept if k.startswith("d-")) == [f"d-0000000{n}" for n in range(12, 17)]

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""vend's host agent: the part of a deployment that runs ON the host (CodeDeploy agent's role).
+
+Standalone on purpose (standard library only, Python 3.8+): it is uploaded to each host and run
+over SSH as `python3 host_agent.py COMMAND JSON`. Commands:
+
+  unpack   {"bundle", "archive"}                     extract a revision safely (tarfile data filter)
+  install  {"archive", "appspec", "group_root"}      copy `files` honouring file_exists_behavior,
+                                                     remove what the group's last deployment
+                                                     installed, apply `permissions`
+  hook     {"script", "timeout", "runas", "env", "log"}  run one hook script in its own process
+                                                     group; output to the log and to stdout;
+                                                     on timeout the whole group is killed
+  prune    {"group_root", "keep", "current"}         keep the newest `keep` deployment directories
+"""
+import fnmatch
+import grp
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+
+INSTALLED = "installed-files.json"
+TIMEOUT_EXIT = 124
+
+
+class AgentError(Exception):
+    pass
+
+
+def unpack(bundle, archive):
+    if os.path.exists(archive):
+        shutil.rmtree(archive)
+    os.makedirs(archive)
+    with tarfile.open(bundle, "r:gz") as tar:
+        try:
+            tar.extractall(archive, filter="data")
+        except (tarfile.FilterError, OSError) as e:
+            shutil.rmtree(archive, ignore_errors=True)
+            raise AgentError("unsafe bundle refused: %s" % e)
+    return {"unpacked": archive}
+
+
+def _sources(archive, mapping):
+    """(path in the revision, path on the host) of every file a `files` mapping installs."""
+    source = os.path.normpath(os.path.join(archive, mapping["source"]))
+    if os.path.isfile(source):
+        yield source, os.path.join(mapping["destination"], os.path.basename(source))
+        return
+    for dirpath, dirnames, filenames in os.walk(source):
+        dirnames.sort()
+        rel = os.path.relpath(dirpath, source)
+        for name in sorted(filenames):
+            yield os.path.join(dirpath, name), os.path.normpath(os.path.join(mapping["destination"], rel, name))
+
+
+def install(archive, appspec, group_root):
+    record = os.path.join(group_root, INSTALLED)
+    previous = json.load(open(record)) if os.path.exists(record) else []
+    for path in previous:  # what the last deployment installed is replaced, as CodeDeploy does
+        if os.path.isfile(path) or os.path.islink(path):
+            os.remove(path)
+    behavior = appspec.get("file_exists_behavior") or "DISALLOW"
+    planned = [pair for mapping in appspec.get("files", []) for pair in _sources(archive, mapping)]
+    clashes = [dst for _, dst in planned if os.path.lexists(dst)]
+    if clashes and behavior == "DISALLOW":
+        raise AgentError("file already exists at %s and was not installed by the last deployment "
+                         "(set file_exists_behavior: OVERWRITE or RETAIN in appspec.yml)" % clashes[0])
+    installed = []
+    for src, dst in planned:
+        if os.path.lexists(dst) and behavior == "RETAIN":
+            continue
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.lexists(dst):
+            os.remove(dst)
+        shutil.copy2(src, dst, follow_symlinks=False)
+        installed.append(dst)
+    for permission in appspec.get("permissions", []):
+        _apply_permission(permission, installed)
+    os.makedirs(group_root, exist_ok=True)
+    with open(record + ".tmp", "w") as f:
+        json.dump(installed, f)
+    os.replace(record + ".tmp", record)
+    return {"installed": len(installed), "retained": len(planned) - len(installed)}
+
+
+def _matches(permission, path):
+    rel = os.path.relpath(path, permission["object"])
+    name = os.path.basename(path)
+    if rel.startswith(".."):
+        return False
+    if not fnmatch.fnmatch(name, permission.get("pattern") or "**"):
+        return False
+    return not any(fnmatch.fnmatch(name, e) for e in permission.get("except", []))
+
+
+def _apply_permission(permission, installed):
+    types = permission.get("type") or ["file", "directory"]
+    targets = set()
+    for path in installed:
+        if "file" in types and _matches(permission, path):
+            targets.add(path)
+        if "directory" in types:
+            parent = os.path.dirname(path)
+            while parent.startswith(permission["object"].rstrip("/")) and parent != "/":
+                targets.add(parent)
+                parent = os.path.dirname(parent)
+    uid = pwd.getpwnam(permission["owner"]).pw_uid if permission.get("owner") else -1
+    gid = grp.getgrnam(permission["group"]).gr_gid if permission.get("group") else -1
+    for path in sorted(targets):
+        if uid != -1 or gid != -1:
+            os.chown(path, uid, gid, follow_symlinks=False)
+        if permission.get("mode"):
+            os.chmod(path, int(permission["mode"], 8))
+
+
+def hook(script, timeout, runas, env, log):
+    env = dict(os.environ, **env)
+    argv = [script] if not runas or runas == "root" else ["runuser", "-u", runas, "--", script]
+    os.chmod(script, os.stat(script).st_mode | 0o111)
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    started = time.monotonic()
+    with open(log, "ab") as out:
+        out.write(("[%s] %s %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                     env.get("LIFECYCLE_EVENT", ""), script)).encode())
+        proc = subprocess.Popen(argv, cwd=os.path.dirname(script), env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        os.set_blocking(proc.stdout.fileno(), False)
+        while True:
+            chunk = proc.stdout.read()
+            if chunk:
+                out.write(chunk)
+                out.flush()
+                sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+            if proc.poll() is not None and not chunk:
+                break
+            if time.monotonic() - started > timeout:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                message = "script %s timed out after %ss: process group %d killed\n" % (script, timeout, proc.pid)
+                out.write(message.encode())
+                sys.stdout.write(message)
+                return TIMEOUT_EXIT
+            time.sleep(0.05)
+    return proc.returncode
+
+
+def prune(group_root, keep, current):
+    entries = [d for d in os.listdir(group_root) if os.path.isdir(os.path.join(group_root, d))]
+    entries.sort(key=lambda d: os.path.getmtime(os.path.join(group_root, d)), reverse=True)
+    removed = [d for d in entries[keep:] if d != current]
+    for d in removed:
+        shutil.rmtree(os.path.join(group_root, d))
+    return {"removed": removed}
+
+
+def main(argv):
+    command, args = argv[1], json.loads(argv[2])
+    try:
+        if command == "hook":
+            return hook(**args)
+        result = {"unpack": unpack, "install": install, "prune": prune}[command](**args)
+    except AgentError as e:
+        sys.stderr.write("vend agent: %s\n" % e)
+        return 1
+    sys.stdout.write(json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,115 @@
+"""A revision rolled out over a fleet in batches, with automatic rollback of the touched hosts.
+
+Stops at the first failed host; with auto-rollback, every host touched so far gets the last
+good revision again (its own deployment through the same lifecycle), so all of them serve it
+and are back in the target group.
+"""
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from vendor.deploy.appspec import AppSpec, parse_appspec
+from vendor.deploy.engine import Deployment, HostDeployer, HostOutcome, NoTraffic
+from vendor.deploy.history import GroupState
+from vendor.plan.rollout import batches
+from vendor.ssh import SSHError, connect
+
+
+@dataclass
+class RolloutResult:
+    deployment_id: str
+    revision: str
+    ok: bool
+    hosts: list[HostOutcome] = field(default_factory=list)
+    failed_host: str | None = None
+    message: str = ""
+    rolled_back_to: str | None = None
+    rollback: list[HostOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def hook_seconds(self) -> float:
+        return sum(h.hook_seconds for h in self.hosts + self.rollback)
+
+
+@dataclass(frozen=True)
+class Group:
+    application: str
+    name: str
+    group_id: str
+
+
+def appspec_of(bundle: bytes) -> AppSpec:
+    with tarfile.open(fileobj=io.BytesIO(bundle), mode="r:gz") as tar:
+        for name in ("appspec.yml", "appspec.yaml"):
+            try:
+                member = tar.extractfile(name)
+            except KeyError:
+                continue
+            return parse_appspec(member.read().decode(), name, revision=None)
+    raise ValueError("bundle has no appspec.yml at its root")
+
+
+class Rollout:
+    def __init__(self, hosts: list, group: Group, state: GroupState, *, traffic=None,
+                 strategy: str = "one-at-a-time", min_healthy: int | None = None, auto_rollback: bool = True,
+                 on_output=None, who: str | None = None):
+        self.hosts, self.group, self.state = list(hosts), group, state
+        self.traffic = traffic or NoTraffic()
+        self.strategy, self.min_healthy, self.auto_rollback = strategy, min_healthy, auto_rollback
+        self.on_output, self.who = on_output, who
+
+    def deploy(self, bundle: bytes, revision: str) -> RolloutResult:
+        deployment_id = "d-" + uuid.uuid4().hex[:12].upper()
+        with self.state.lock(f"revision {revision[:12]} ({deployment_id})", who=self.who):
+            self.state.keep_bundle(revision, bundle)
+            last_good = self.state.last_good()
+            started = time.monotonic()
+            result = self._run(bundle, revision, deployment_id)
+            if not result.ok and self.auto_rollback and last_good:
+                result.rolled_back_to = last_good["revision"]
+                touched = [self._host(h.host) for h in result.hosts]
+                rollback_id = deployment_id + "-RB"
+                old = self.state.bundle(last_good["revision"])
+                result.rollback = [self._one(h, old, appspec_of(old), last_good["revision"], rollback_id) for h in touched]
+            result.seconds = time.monotonic() - started
+            self.state.record({"deployment_id": deployment_id, "revision": revision, "status": "Succeeded" if result.ok else "Failed",
+                               "failed_host": result.failed_host, "message": result.message,
+                               "rolled_back_to": result.rolled_back_to, "hosts": [h.host for h in result.hosts],
+                               "strategy": self.strategy, "who": self.who})
+            return result
+
+    def _run(self, bundle: bytes, revision: str, deployment_id: str) -> RolloutResult:
+        result = RolloutResult(deployment_id, revision, ok=True)
+        appspec = appspec_of(bundle)
+        for batch in batches(self.strategy, [h.name for h in self.hosts], self.min_healthy):
+            hosts = [self._host(name) for name in batch]
+            with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
+                outcomes = list(pool.map(lambda h: self._one(h, bundle, appspec, revision, deployment_id), hosts))
+            result.hosts += outcomes
+            failed = next((o for o in outcomes if not o.ok), None)
+            if failed:
+                result.ok, result.failed_host = False, failed.host
+                result.message = f"{failed.host} failed at {failed.message}"
+                break
+        return result
+
+    def _one(self, host, bundle: bytes, appspec: AppSpec, revision: str, deployment_id: str) -> HostOutcome:
+        deployment = Deployment(deployment_id, self.group.application, self.group.name, self.group.group_id, revision)
+        self.state.audit("host-start", deployment_id=deployment_id, host=host.name, revision=revision)
+        try:
+            with connect(host) as conn:
+                outcome = HostDeployer(conn, deployment, self.traffic, self.on_output).deploy(bundle, appspec)
+        except SSHError as e:
+            outcome = HostOutcome(host.name, ok=False, failed_event="Connect", message=f"Connect: {e}")
+        self.state.audit("host-end", deployment_id=deployment_id, host=host.name, ok=outcome.ok,
+                         failed_event=outcome.failed_event, message=outcome.message)
+        return outcome
+
+    def _host(self, name: str):
+        return next(h for h in self.hosts if h.name == name)
