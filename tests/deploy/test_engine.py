@@ -80,3 +80,15 @@ def test_only_five_revisions_are_kept(tmp_path, host):
         kept = run(conn, ["ls", f"{DEPLOYMENT_ROOT}/group-1"], timeout=10).stdout.split()
     assert kept == [f"d-0000000{n}" for n in range(12, 17)] + ["installed-files.json"] or \
         sorted(k for k in kept if k.startswith("d-")) == [f"d-0000000{n}" for n in range(12, 17)]
+
+
+def test_runas_runs_the_script_as_that_user(tmp_path, host):
+    with connect(host) as conn:
+        revision = python_revision(tmp_path / "r", extra_hook=("AfterInstall", "id -un > /tmp/whoami-$$; cat /tmp/whoami-$$", 30))
+        appspec = revision / "appspec.yml"
+        appspec.write_text(appspec.read_text().replace("      timeout: 30\n", "      timeout: 30\n      runas: nobody\n", 1))
+        bundle = build_bundle(revision)
+        lines = []
+        outcome = HostDeployer(conn, _deployment(20), on_output=lambda h, line: lines.append(line)).deploy(bundle.data, bundle.appspec)
+    assert outcome.ok, outcome.message
+    assert "AfterInstall: nobody" in lines

@@ -19,6 +19,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from vendor.state import default_state_dir
+
 TRANSPORTS = ("maildir", "smtp", "ses")
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_BIND = "127.0.0.1:8377"
@@ -26,13 +28,6 @@ DEFAULT_BIND = "127.0.0.1:8377"
 
 class SettingsProblem(Exception):
     """A configuration value a person must fix; the message names the variable."""
-
-
-def default_state_dir(env) -> Path:
-    if env.get("VEND_STATE_DIR"):
-        return Path(env["VEND_STATE_DIR"]).expanduser()
-    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "vend"
 
 
 def parse_bind(text: str) -> tuple[str, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from vendor.cli import config_cmds
+from vendor.cli import config_cmds, deploy
 from vendor.cli.approvals import approvals
 from vendor.cli.appspec import appspec
 
@@ -22,5 +22,5 @@ def cli() -> None:
     """
 
 
-for command in [*config_cmds.COMMANDS, appspec, approvals]:
+for command in [*config_cmds.COMMANDS, *deploy.COMMANDS, appspec, approvals]:
     cli.add_command(command)

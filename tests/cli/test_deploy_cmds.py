@@ -1,0 +1,61 @@
+"""`vend deploy`, `vend releases`, `vend rollback` with a static host list of real local SSH hosts."""
+from __future__ import annotations
+
+import urllib.request
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from vendor.cli.main import cli
+from tests.deploy.revisions import MINIMAL, python_revision
+
+
+@pytest.fixture
+def setup(local_hosts_factory, tmp_path, monkeypatch):
+    hosts = local_hosts_factory(2)
+    monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path / "state"))
+    config = tmp_path / "shop-staging.yaml"
+    config.write_text(MINIMAL.read_text().replace("  hosts: [shop.example.com]", "  hosts: [shop.example.com]\n  port: 8080"))
+    hosts_file = tmp_path / "hosts.yaml"
+    hosts_file.write_text(yaml.safe_dump({"hosts": [
+        {"name": h.name, "address": h.address, "user": "root", "key_file": str(h.key_path)} for h in hosts.hosts]}))
+    yield config, hosts_file, hosts.hosts
+    hosts.stop_all()
+
+
+def _version(host) -> str:
+    with urllib.request.urlopen(f"http://{host.address}:8080/", timeout=5) as r:
+        return r.read().decode().rsplit(" ", 1)[-1].strip()
+
+
+def test_deploy_releases_rollback(setup, tmp_path):
+    config, hosts_file, hosts = setup
+    runner = CliRunner()
+    for version in ("1", "2"):
+        revision = python_revision(tmp_path / f"v{version}", version=version)
+        result = runner.invoke(cli, ["deploy", str(config), str(revision), "--hosts", str(hosts_file)])
+        assert result.exit_code == 0, result.output
+        assert "host1: Succeeded\nhost2: Succeeded\n" in result.output
+    assert [_version(h) for h in hosts] == ["2", "2"]
+
+    listed = runner.invoke(cli, ["releases", str(config)])
+    assert listed.exit_code == 0
+    assert [line.split()[3] for line in listed.output.splitlines()] == ["Succeeded", "Succeeded"]
+
+    back = runner.invoke(cli, ["rollback", str(config), "--hosts", str(hosts_file)])
+    assert back.exit_code == 0, back.output
+    assert [_version(h) for h in hosts] == ["1", "1"]
+
+
+def test_bad_host_list_is_reported_with_its_place(setup, tmp_path):
+    config, _, _ = setup
+    bad = tmp_path / "bad-hosts.yaml"
+    bad.write_text("hosts:\n  - name: web1\n    adress: 10.0.0.1\n")
+    result = CliRunner().invoke(cli, ["deploy", str(config), str(python_revision(tmp_path / "v")), "--hosts", str(bad)])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"{bad}:3 hosts/0/adress: unknown key 'adress' (allowed keys: address, key_file, name, port, user)",
+        f"{bad}:2 hosts/0/address: required text is missing (add address:)",
+        f"{bad}:2 hosts/0/key_file: no SSH key (add key_file: here or deploy/ssh/key_file in the config)",
+    ]

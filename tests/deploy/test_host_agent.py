@@ -1,0 +1,102 @@
+"""The host agent's Install semantics, run directly on temporary directories (it is standalone)."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from vendor.deploy import host_agent
+
+AGENT = Path(host_agent.__file__)
+
+
+def _archive(tmp_path: Path, files: dict[str, str]) -> Path:
+    archive = tmp_path / "archive"
+    for name, text in files.items():
+        (archive / name).parent.mkdir(parents=True, exist_ok=True)
+        (archive / name).write_text(text)
+    return archive
+
+
+def _spec(dest: Path, behavior: str | None = None, permissions=()) -> dict:
+    return {"files": [{"source": "site", "destination": str(dest)}], "file_exists_behavior": behavior,
+            "permissions": list(permissions)}
+
+
+def test_install_copies_and_records(tmp_path):
+    archive = _archive(tmp_path, {"site/index.html": "v1", "site/css/a.css": "c"})
+    dest = tmp_path / "www"
+    assert host_agent.install(str(archive), _spec(dest), str(tmp_path / "group")) == {"installed": 2, "retained": 0}
+    assert (dest / "index.html").read_text() == "v1" and (dest / "css" / "a.css").read_text() == "c"
+    assert json.loads((tmp_path / "group" / "installed-files.json").read_text()) == [str(dest / "index.html"), str(dest / "css" / "a.css")]
+
+
+def test_files_of_the_last_deployment_are_replaced_without_clash(tmp_path):
+    dest, group = tmp_path / "www", str(tmp_path / "group")
+    host_agent.install(str(_archive(tmp_path / "1", {"site/old.html": "x", "site/index.html": "v1"})), _spec(dest), group)
+    host_agent.install(str(_archive(tmp_path / "2", {"site/index.html": "v2"})), _spec(dest), group)
+    assert (dest / "index.html").read_text() == "v2"
+    assert not (dest / "old.html").exists()
+
+
+@pytest.mark.parametrize("behavior,expected", [("OVERWRITE", "new"), ("RETAIN", "theirs")])
+def test_existing_foreign_files(tmp_path, behavior, expected):
+    dest = tmp_path / "www"
+    dest.mkdir()
+    (dest / "index.html").write_text("theirs")
+    host_agent.install(str(_archive(tmp_path, {"site/index.html": "new"})), _spec(dest, behavior), str(tmp_path / "g"))
+    assert (dest / "index.html").read_text() == expected
+
+
+def test_disallow_refuses_a_foreign_file(tmp_path):
+    dest = tmp_path / "www"
+    dest.mkdir()
+    (dest / "index.html").write_text("theirs")
+    with pytest.raises(host_agent.AgentError) as e:
+        host_agent.install(str(_archive(tmp_path, {"site/index.html": "new"})), _spec(dest), str(tmp_path / "g"))
+    assert str(e.value) == (f"file already exists at {dest / 'index.html'} and was not installed by the last deployment "
+                            "(set file_exists_behavior: OVERWRITE or RETAIN in appspec.yml)")
+    assert (dest / "index.html").read_text() == "theirs"
+
+
+def test_permissions_mode_by_pattern_and_type(tmp_path):
+    dest = tmp_path / "www"
+    archive = _archive(tmp_path, {"site/run.sh": "#!/bin/sh", "site/doc.txt": "d", "site/sub/x.sh": "#"})
+    perms = [{"object": str(dest), "pattern": "*.sh", "mode": "750", "type": ["file"]},
+             {"object": str(dest), "mode": "711", "type": ["directory"]}]
+    host_agent.install(str(archive), _spec(dest, permissions=perms), str(tmp_path / "g"))
+    mode = lambda p: oct(os.stat(p).st_mode & 0o777)
+    assert (mode(dest / "run.sh"), mode(dest / "sub" / "x.sh")) == ("0o750", "0o750")
+    assert mode(dest / "doc.txt") != "0o750"
+    assert mode(dest / "sub") == "0o711"
+
+
+def test_unpack_refuses_traversal(tmp_path):
+    bundle = tmp_path / "b.tar.gz"
+    with tarfile.open(bundle, "w:gz") as tar:
+        info = tarfile.TarInfo("../escape.txt")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    result = subprocess.run([sys.executable, str(AGENT), "unpack", json.dumps({"bundle": str(bundle), "archive": str(tmp_path / "a")})],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith("vend agent: unsafe bundle refused: ")
+    assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "a").exists()
+
+
+def test_hook_output_goes_to_log_and_stdout_and_timeout_kills(tmp_path):
+    script = tmp_path / "hook.sh"
+    script.write_text("#!/bin/sh\necho \"event=$LIFECYCLE_EVENT\"\nsleep 30\n")
+    args = {"script": str(script), "timeout": 1, "runas": None, "env": {"LIFECYCLE_EVENT": "AfterInstall"},
+            "log": str(tmp_path / "logs" / "scripts.log")}
+    result = subprocess.run([sys.executable, str(AGENT), "hook", json.dumps(args)], capture_output=True, text=True, timeout=20)
+    assert result.returncode == host_agent.TIMEOUT_EXIT
+    assert result.stdout.startswith("event=AfterInstall\nscript ")
+    assert "timed out after 1s: process group" in result.stdout
+    assert "event=AfterInstall" in (tmp_path / "logs" / "scripts.log").read_text()

@@ -1,0 +1,152 @@
+"""Commands that put a revision on the fleet: deploy, releases, rollback."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import click
+
+from vendor.aws import clients
+from vendor.aws.fleet import fleet
+from vendor.aws.target_group import TargetGroupTraffic
+from vendor.cli.errors import user_errors
+from vendor.config.loader import ConfigFile, load_config
+from vendor.config.names import base
+from vendor.deploy.bundle import build_bundle
+from vendor.deploy.health import HealthCheck
+from vendor.deploy.history import DeploymentLocked, GroupState
+from vendor.deploy.hosts_file import load_hosts
+from vendor.deploy.rollout import Group, Rollout, RolloutResult
+from vendor.deploy.traffic import HealthGatedTraffic
+from vendor.state import default_state_dir
+
+CONFIG = click.argument("config", type=click.Path(dir_okay=False))
+HOSTS = click.option("--hosts", "hosts_file", type=click.Path(dir_okay=False),
+                     help="Static host list (YAML) instead of the auto-scaling group's InService instances.")
+
+
+def _group(cf: ConfigFile) -> Group:
+    name = base(cf.config)
+    return Group(application=name, name=name, group_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"vend:{name}")))
+
+
+def _state(cf: ConfigFile) -> GroupState:
+    return GroupState(default_state_dir(), base(cf.config))
+
+
+def _rollout(cf: ConfigFile, hosts_file: str | None, strategy: str | None, rollback: bool) -> Rollout:
+    c = cf.config
+    key = cf.base_dir / c.deploy.ssh.key_file if c.deploy.ssh.key_file else None
+    if hosts_file:
+        listed = load_hosts(hosts_file, default_user=c.deploy.ssh.user, default_key=key)
+        hosts, tg_arns, target_of = listed.hosts, [listed.target_group_arn] if listed.target_group_arn else [], None
+    else:
+        found = fleet(clients.client("autoscaling", region=c.region), clients.client("ec2", region=c.region),
+                      base(c), user=c.deploy.ssh.user, key_path=key or Path("~/.ssh/id_ed25519").expanduser())
+        hosts, tg_arns, target_of = found.hosts, found.target_group_arns, found.instance_ids.__getitem__
+    traffic = None
+    if tg_arns:
+        inner = TargetGroupTraffic(clients.client("elbv2", region=c.region), tg_arns[0], c.routing.port,
+                                   **({"target_of": lambda h: target_of(h.name)} if target_of else {}))
+        traffic = HealthGatedTraffic(inner, HealthCheck.from_routing(c.routing), grace=c.deploy.health_check_grace_seconds)
+    return Rollout(hosts, _group(cf), _state(cf), traffic=traffic, strategy=strategy or c.deploy.strategy,
+                   auto_rollback=rollback and c.deploy.auto_rollback,
+                   on_output=lambda host, line: click.echo(f"  {host} | {line}"))
+
+
+def _report(result: RolloutResult) -> None:
+    for h in result.hosts:
+        click.echo(f"{h.host}: {'Succeeded' if h.ok else 'Failed at ' + h.message}")
+    if result.rolled_back_to:
+        back = ", ".join(f"{h.host} {'ok' if h.ok else 'FAILED: ' + h.message}" for h in result.rollback)
+        click.echo(f"rolled back to {result.rolled_back_to[:12]}: {back}")
+    status = "Succeeded" if result.ok else f"Failed: {result.message}"
+    click.echo(f"deployment {result.deployment_id} of {result.revision[:12]}: {status} "
+               f"({result.seconds:.1f}s, hook scripts {result.hook_seconds:.1f}s)")
+
+
+def _run(rollout: Rollout, bundle: bytes, revision: str) -> None:
+    try:
+        result = rollout.deploy(bundle, revision)
+    except DeploymentLocked as e:
+        raise click.ClickException(str(e))
+    _report(result)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@click.command()
+@CONFIG
+@click.argument("revision_dir", type=click.Path(file_okay=False, exists=True))
+@HOSTS
+@click.option("--strategy", type=click.Choice(["one-at-a-time", "half-at-a-time", "all-at-once"]),
+              help="Override the config's deploy/strategy.")
+@click.option("--no-rollback", is_flag=True, help="Leave failed hosts as they are.")
+@user_errors
+def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str | None, no_rollback: bool) -> None:
+    """Deploy REVISION_DIR (appspec.yml at its root) to the fleet, CodeDeploy-style.
+
+    Hosts are taken out of the target group one at a time (by default), the lifecycle hooks run
+    over SSH, the app's health check must pass, and the host is put back. The first failure stops
+    the rollout and rolls every touched host back to the last good revision.
+
+    \b
+    Example:
+      vend deploy configs/acme-staging.yaml build/acme-staging/app
+      vend deploy configs/acme-staging.yaml ./my-app --hosts hosts.yaml --strategy half-at-a-time
+    """
+    cf = load_config(config)
+    bundle = build_bundle(Path(revision_dir))
+    _run(_rollout(cf, hosts_file, strategy, not no_rollback), bundle.data, bundle.sha256)
+
+
+@click.command()
+@CONFIG
+@user_errors
+def releases(config: str) -> None:
+    """List the deployments of a customer environment, newest first.
+
+    \b
+    Example:
+      vend releases configs/acme-staging.yaml
+    """
+    history = _state(load_config(config)).releases()
+    if not history:
+        click.echo("no deployments yet")
+    for r in reversed(history):
+        extra = f" (failed on {r['failed_host']}; rolled back to {(r['rolled_back_to'] or '-')[:12]})" if r["status"] != "Succeeded" else ""
+        click.echo(f"{r['at']}  {r['deployment_id']}  {r['revision'][:12]}  {r['status']}{extra}  by {r.get('who') or '-'}")
+
+
+@click.command()
+@CONFIG
+@click.argument("revision", required=False)
+@HOSTS
+@user_errors
+def rollback(config: str, revision: str | None, hosts_file: str | None) -> None:
+    """Deploy an earlier good revision again (default: the one before the current).
+
+    REVISION is a revision hash or its prefix, as `vend releases` shows it.
+
+    \b
+    Example:
+      vend rollback configs/acme-staging.yaml
+      vend rollback configs/acme-staging.yaml 3f2a9c1b04de --hosts hosts.yaml
+    """
+    cf = load_config(config)
+    state = _state(cf)
+    good = [r["revision"] for r in state.releases() if r["status"] == "Succeeded"]
+    if revision:
+        matches = sorted({g for g in good if g.startswith(revision)})
+        if len(matches) != 1:
+            raise click.ClickException(f"{len(matches)} good revisions start with {revision!r} (see vend releases)")
+        target = matches[0]
+    else:
+        earlier = [g for g in good if g != (good[-1] if good else None)]
+        if not earlier:
+            raise click.ClickException("no earlier good revision to roll back to (see vend releases)")
+        target = earlier[-1]
+    _run(_rollout(cf, hosts_file, None, rollback=True), state.bundle(target), target)
+
+
+COMMANDS = [deploy, releases, rollback]
