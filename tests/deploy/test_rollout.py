@@ -58,6 +58,9 @@ def test_rollout_then_failed_validate_on_host2_rolls_back_hosts_1_and_2(fleet, t
     first = rollout.deploy(v1.data, v1.sha256)
     assert first.ok, first.message
     assert [h.host for h in first.hosts] == ["host1", "host2", "host3"]
+    assert {tuple(h.events) for h in first.hosts} == {(
+        "BlockTraffic", "DownloadBundle", "BeforeInstall", "Install", "AfterInstall", "ApplicationStart",
+        "ValidateService", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic")}
     assert [_version(h) for h in fleet] == ["1", "1", "1"]
     assert TargetGroupTraffic(elbv2, arn, 8080).registered() == {h.address for h in fleet}
 
