@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import urllib.request
 
+import boto3
 import pytest
 import yaml
+from moto import mock_aws
 from click.testing import CliRunner
 
 from vendor.cli.main import cli
@@ -46,6 +48,20 @@ def test_deploy_releases_rollback(setup, tmp_path):
     back = runner.invoke(cli, ["rollback", str(config), "--hosts", str(hosts_file)])
     assert back.exit_code == 0, back.output
     assert [_version(h) for h in hosts] == ["1", "1"]
+
+
+def test_deploy_stores_the_bundle_in_the_artifact_bucket(setup, tmp_path, monkeypatch):
+    config, hosts_file, _ = setup
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-1")
+        s3.create_bucket(Bucket="vend-shop-staging-artifacts", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        result = CliRunner().invoke(cli, ["deploy", str(config), str(python_revision(tmp_path / "v")), "--hosts",
+                                          str(hosts_file), "--bucket", "vend-shop-staging-artifacts"])
+        assert result.exit_code == 0, result.output
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="vend-shop-staging-artifacts")["Contents"]]
+    assert len(keys) == 1 and keys[0].startswith("revisions/") and keys[0].endswith(".tar.gz")
+    assert f"bundle stored as s3://vend-shop-staging-artifacts/{keys[0]}" in result.output
 
 
 def test_bad_host_list_is_reported_with_its_place(setup, tmp_path):

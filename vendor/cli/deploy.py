@@ -12,7 +12,7 @@ from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.errors import user_errors
 from vendor.config.loader import ConfigFile, load_config
 from vendor.config.names import base
-from vendor.deploy.bundle import build_bundle
+from vendor.deploy.bundle import build_bundle, upload
 from vendor.deploy.health import HealthCheck
 from vendor.deploy.history import DeploymentLocked, GroupState
 from vendor.deploy.hosts_file import load_hosts
@@ -82,8 +82,10 @@ def _run(rollout: Rollout, bundle: bytes, revision: str) -> None:
 @click.option("--strategy", type=click.Choice(["one-at-a-time", "half-at-a-time", "all-at-once"]),
               help="Override the config's deploy/strategy.")
 @click.option("--no-rollback", is_flag=True, help="Leave failed hosts as they are.")
+@click.option("--bucket", help="Also store the bundle in this artifact bucket (content-addressed key).")
 @user_errors
-def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str | None, no_rollback: bool) -> None:
+def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str | None, no_rollback: bool,
+           bucket: str | None) -> None:
     """Deploy REVISION_DIR (appspec.yml at its root) to the fleet, CodeDeploy-style.
 
     Hosts are taken out of the target group one at a time (by default), the lifecycle hooks run
@@ -97,6 +99,9 @@ def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str
     """
     cf = load_config(config)
     bundle = build_bundle(Path(revision_dir))
+    if bucket:
+        key = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
+        click.echo(f"bundle stored as s3://{bucket}/{key}")
     _run(_rollout(cf, hosts_file, strategy, not no_rollback), bundle.data, bundle.sha256)
 
 
