@@ -1,0 +1,203 @@
+"""A customer environment's rule on the shared ALBs' HTTPS listeners: read, plan, create or modify.
+
+The shared load balancers and their HTTPS:443 listeners are not created here; a missing one is a
+`ListenerRulesError` naming it. The decision (which load balancer, which priority, keep or modify)
+is `vendor.plan.priority.plan_rule`; this module reads what it needs and carries it out:
+
+- a rule is created with its tags in the same `create_rule` call, so it never exists untagged;
+- `PriorityInUse` (another apply took the priority between our read and our create) makes it
+  re-read the load balancers and plan again, with a jittered exponential backoff, at most
+  `max_attempts` creates;
+- an existing rule is modified in place (conditions and forward action), its priority untouched.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from vendor.plan.priority import (
+    MANAGED_BY,
+    ObservedRule,
+    RulePlan,
+    SharedLoadBalancer,
+    WantedRule,
+    plan_rule,
+)
+
+TAGS_PER_CALL = 20  # describe_tags takes at most 20 resource ARNs
+HTTPS_PORT = 443
+MAX_BACKOFF = 5.0
+
+
+class ListenerRulesError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    action: str  # "created" | "modified" | "unchanged"
+    load_balancer: str
+    listener_arn: str
+    rule_arn: str
+    priority: int
+    mutating_calls: int  # create_rule / modify_rule calls made, refused ones included
+    conflicts: tuple[int, ...] = ()  # priorities refused with PriorityInUse, in order
+
+    def describe(self) -> str:
+        text = f"{self.action} rule at priority {self.priority} on {self.load_balancer}"
+        if len(self.conflicts) == 1:
+            text += f" (priority {self.conflicts[0]} was taken by a concurrent apply)"
+        elif self.conflicts:
+            text += f" (priorities {', '.join(map(str, self.conflicts))} were taken by concurrent applies)"
+        return text
+
+
+def rule_tags(wanted: WantedRule, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    tags = dict(extra or {})
+    tags.update({"ManagedBy": MANAGED_BY, "Customer": wanted.customer, "Environment": wanted.environment})
+    return tags
+
+
+def conditions(wanted: WantedRule) -> list[dict]:
+    out = []
+    if wanted.hosts:
+        out.append({"Field": "host-header", "HostHeaderConfig": {"Values": list(wanted.hosts)}})
+    if wanted.paths:
+        out.append({"Field": "path-pattern", "PathPatternConfig": {"Values": list(wanted.paths)}})
+    return out
+
+
+def forward(target_group_arn: str) -> list[dict]:
+    return [{"Type": "forward", "TargetGroupArn": target_group_arn}]
+
+
+def find_https_listeners(elbv2, names: Sequence[str]) -> list[tuple[str, str]]:
+    """(load balancer ARN, HTTPS:443 listener ARN) of each named load balancer, in order."""
+    return [_shared(elbv2, name)[:2] for name in names]
+
+
+def read_rules(elbv2, listener_arns: Iterable[str]) -> list[ObservedRule]:
+    """The non-default rules of the listeners, with their tags."""
+    raw = [rule for arn in listener_arns for rule in _rules(elbv2, arn)]
+    tags = _tags(elbv2, [rule["RuleArn"] for rule, _ in raw])
+    return [_observed(rule, listener_arn, tags.get(rule["RuleArn"], ())) for rule, listener_arn in raw]
+
+
+def read_shared(elbv2, names: Sequence[str]) -> tuple[SharedLoadBalancer, ...]:
+    """Each named load balancer with the rules of ALL its listeners (the quota is per load balancer)."""
+    out = []
+    for name in names:
+        _, https_arn, listener_arns = _shared(elbv2, name)
+        out.append(SharedLoadBalancer(name, https_arn, tuple(read_rules(elbv2, listener_arns))))
+    return tuple(out)
+
+
+def ensure_rule(elbv2, wanted: WantedRule, load_balancers: Sequence[str], *,
+                tags: Mapping[str, str] | None = None, max_attempts: int = 6, backoff: float = 0.2,
+                sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> RuleResult:
+    """Create, modify or leave the rule of `wanted` on the shared load balancers.
+
+    Raises `PriorityPlanError` (full, overlap, duplicates) or `ListenerRulesError` (a load balancer
+    or listener missing, or `max_attempts` creates refused with PriorityInUse)."""
+    if wanted.target_group_arn is None or max_attempts < 1:
+        raise ValueError("ensure_rule needs wanted.target_group_arn and max_attempts >= 1")
+    rng = rng or random.Random()
+    calls, conflicts, avoid = 0, [], set()
+    plan: RulePlan | None = None
+    for attempt in range(1, max_attempts + 1):
+        plan = plan_rule(wanted, read_shared(elbv2, load_balancers), avoid=avoid)
+        if plan.action == "keep":
+            return _result("unchanged", plan, plan.rule_arn, calls, conflicts)
+        if plan.action == "modify":
+            elbv2.modify_rule(RuleArn=plan.rule_arn, Conditions=conditions(wanted),
+                              Actions=forward(wanted.target_group_arn))
+            return _result("modified", plan, plan.rule_arn, calls + 1, conflicts)
+        calls += 1
+        try:
+            created = elbv2.create_rule(
+                ListenerArn=plan.listener_arn, Priority=plan.priority, Conditions=conditions(wanted),
+                Actions=forward(wanted.target_group_arn),
+                Tags=[{"Key": k, "Value": v} for k, v in rule_tags(wanted, tags).items()])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "PriorityInUse":
+                raise
+            conflicts.append(plan.priority)
+            avoid.add((plan.listener_arn, plan.priority))
+            if attempt < max_attempts:
+                sleep(min(MAX_BACKOFF, backoff * 2 ** (attempt - 1)) * rng.uniform(0.5, 1.5))
+            continue
+        return _result("created", plan, created["Rules"][0]["RuleArn"], calls, conflicts)
+    raise ListenerRulesError(
+        f"could not create the listener rule of customer {wanted.customer} environment {wanted.environment} "
+        f"on {plan.load_balancer}: priorities {', '.join(map(str, conflicts))} were taken by concurrent applies "
+        f"({len(conflicts)} times PriorityInUse); run apply again")
+
+
+def _result(action: str, plan: RulePlan, rule_arn: str, calls: int, conflicts: list[int]) -> RuleResult:
+    return RuleResult(action, plan.load_balancer, plan.listener_arn, rule_arn, plan.priority, calls,
+                      tuple(conflicts))
+
+
+def _shared(elbv2, name: str) -> tuple[str, str, list[str]]:
+    """(load balancer ARN, HTTPS:443 listener ARN, all listener ARNs) of a named load balancer."""
+    try:
+        lb_arn = elbv2.describe_load_balancers(Names=[name])["LoadBalancers"][0]["LoadBalancerArn"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "LoadBalancerNotFound":
+            raise
+        raise ListenerRulesError(
+            f"shared load balancer {name} (routing/shared_load_balancers) does not exist in "
+            f"{elbv2.meta.region_name}; create it with an HTTPS listener on port {HTTPS_PORT}, or remove it "
+            "from routing/shared_load_balancers") from None
+    listeners = _listeners(elbv2, lb_arn)
+    https = [l["ListenerArn"] for l in listeners if l["Protocol"] == "HTTPS" and l["Port"] == HTTPS_PORT]
+    if not https:
+        raise ListenerRulesError(
+            f"shared load balancer {name} has no HTTPS listener on port {HTTPS_PORT}; add one with a "
+            "certificate, or remove it from routing/shared_load_balancers")
+    return lb_arn, https[0], [l["ListenerArn"] for l in listeners]
+
+
+def _listeners(elbv2, lb_arn: str) -> list[dict]:
+    pages = elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=lb_arn)
+    return [listener for page in pages for listener in page["Listeners"]]
+
+
+def _rules(elbv2, listener_arn: str) -> list[tuple[dict, str]]:
+    pages = elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
+    return [(rule, listener_arn) for page in pages for rule in page["Rules"] if not rule.get("IsDefault")]
+
+
+def _tags(elbv2, arns: list[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    out = {}
+    for i in range(0, len(arns), TAGS_PER_CALL):
+        for d in elbv2.describe_tags(ResourceArns=arns[i:i + TAGS_PER_CALL])["TagDescriptions"]:
+            out[d["ResourceArn"]] = tuple(sorted((t["Key"], t.get("Value", "")) for t in d.get("Tags", [])))
+    return out
+
+
+def _observed(rule: dict, listener_arn: str, tags: tuple[tuple[str, str], ...]) -> ObservedRule:
+    values = {"host-header": [], "path-pattern": []}
+    for condition in rule.get("Conditions", []):
+        field = condition.get("Field")
+        if field in values:
+            config = condition.get("HostHeaderConfig" if field == "host-header" else "PathPatternConfig", {})
+            values[field].extend(config.get("Values") or condition.get("Values") or [])
+    target_groups = []
+    for action in rule.get("Actions", []):
+        if action.get("Type") == "forward":
+            if action.get("TargetGroupArn"):
+                target_groups.append(action["TargetGroupArn"])
+            else:
+                forward_config = action.get("ForwardConfig", {})
+                target_groups.extend(t["TargetGroupArn"] for t in forward_config.get("TargetGroups", []))
+    return ObservedRule(listener_arn, rule["RuleArn"], int(rule["Priority"]), _unique(values["host-header"]),
+                        _unique(values["path-pattern"]), tags, _unique(target_groups))
+
+
+def _unique(values: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
