@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from vendor.aws import clients
-from vendor.aws.fleet import fleet
+from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.errors import user_errors
 from vendor.config.loader import ConfigFile, load_config
@@ -41,8 +41,11 @@ def _rollout(cf: ConfigFile, hosts_file: str | None, strategy: str | None, rollb
         listed = load_hosts(hosts_file, default_user=c.deploy.ssh.user, default_key=key)
         hosts, tg_arns, target_of = listed.hosts, [listed.target_group_arn] if listed.target_group_arn else [], None
     else:
-        found = fleet(clients.client("autoscaling", region=c.region), clients.client("ec2", region=c.region),
-                      base(c), user=c.deploy.ssh.user, key_path=key or Path("~/.ssh/id_ed25519").expanduser())
+        try:
+            found = fleet(clients.client("autoscaling", region=c.region), clients.client("ec2", region=c.region),
+                          base(c), user=c.deploy.ssh.user, key_path=key or Path("~/.ssh/id_ed25519").expanduser())
+        except NoSuchGroup as e:
+            raise click.ClickException(f"{e}, or give --hosts")
         hosts, tg_arns, target_of = found.hosts, found.target_group_arns, found.instance_ids.__getitem__
     traffic = None
     if tg_arns:
