@@ -2,7 +2,7 @@
 
 Local hosts (network namespaces + sshd) need root, `ip` and `sshd`; without them the tests
 that use these fixtures are skipped with the reason. Each LocalHosts gets its own test slot
-(prefix `vt{n}`, subnet 10.213.{8+n}.0/24) so parallel test sessions on one machine do not
+(prefix `vt{n}`, subnet 10.213.{8+n}.0/24, n < 32) so parallel test sessions on one machine do not
 collide, and every one started is stopped at the end of the session, failed tests or not.
 """
 from __future__ import annotations
@@ -17,24 +17,26 @@ from vendor.sandbox.hosts import (
     missing_requirements,
 )
 
-TEST_SLOTS = 16
-
-
-def _slot(n: int) -> dict:
-    return {"prefix": f"vt{n}", "subnet": f"10.213.{8 + n}.0/24"}
+TEST_SLOTS = [(f"vt{n}", f"10.213.{8 + n}.0/24") for n in range(32)]  # (prefix, subnet)
 
 
 @pytest.fixture(scope="session")
-def local_hosts_factory():
-    """`make(count=3, **start_kwargs) -> LocalHosts` with `count` hosts already running."""
+def local_host_slots() -> list[tuple[str, str]]:
+    """(prefix, subnet) pairs tests may use for LocalHosts; skips where hosts cannot run."""
     problems = missing_requirements()
     if problems:
         pytest.skip("local hosts unavailable: " + "; ".join(problems))
+    return TEST_SLOTS
+
+
+@pytest.fixture(scope="session")
+def local_hosts_factory(local_host_slots):
+    """`make(count=3, **start_kwargs) -> LocalHosts` with `count` hosts already running."""
     started: list[LocalHosts] = []
 
     def make(count: int = 3, **start_kwargs) -> LocalHosts:
-        for n in range(TEST_SLOTS):
-            hosts = LocalHosts(**_slot(n))
+        for prefix, subnet in local_host_slots:
+            hosts = LocalHosts(prefix=prefix, subnet=subnet)
             try:
                 hosts.start(count, **start_kwargs)
             except (HostsBusy, SubnetInUse):
@@ -44,7 +46,7 @@ def local_hosts_factory():
                 raise
             started.append(hosts)
             return hosts
-        raise LocalHostsError(f"all {TEST_SLOTS} local-host test slots are busy")
+        raise LocalHostsError(f"all {len(local_host_slots)} local-host test slots are busy")
 
     try:
         yield make

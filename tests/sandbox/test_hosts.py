@@ -1,4 +1,5 @@
 """LocalHosts: isolation, routing from the real machine, baked layers, and a clean stop."""
+import json
 import os
 import subprocess
 import sys
@@ -123,33 +124,54 @@ def test_stop_all_leaves_nothing_behind_and_is_idempotent(local_hosts_factory):
 def test_stop_all_again_leaves_a_new_owner_of_the_prefix_alone(local_hosts_factory):
     first = local_hosts_factory(1)
     first.stop_all()
-    with LocalHosts(prefix=first.naming.prefix, subnet=str(first.naming.subnet)) as second:
+    second = LocalHosts(prefix=first.naming.prefix, subnet=str(first.naming.subnet))
+    try:
         second.start(1)
+    except HostsBusy:
+        second = None  # a concurrent test session took the slot: it is the new owner
+    try:
         first.stop_all()  # e.g. a fixture's final clean-up after the slot was reused
-        assert second.running("host1")
-        assert _traces(second)["netns"] == [f"{first.naming.prefix}-host1"]
+        if second is not None:
+            assert second.running("host1")
+            assert _traces(second)["netns"] == [first.naming.netns("host1")]
+    finally:
+        if second is not None:
+            second.stop_all()
 
 
 CRASHING_RUN = textwrap.dedent("""
-    import os, sys
-    from vendor.sandbox.hosts import LocalHosts
-    hosts = LocalHosts(prefix=sys.argv[1], subnet=sys.argv[2])
-    hosts.start(2)
-    os._exit(0)  # die without any clean-up, holding running hosts
+    import json, os, sys
+    from vendor.sandbox.hosts import HostsBusy, LocalHosts, SubnetInUse
+    for prefix, subnet in json.loads(sys.argv[1]):
+        try:
+            LocalHosts(prefix=prefix, subnet=subnet).start(2)
+        except (HostsBusy, SubnetInUse):
+            continue
+        print(prefix, subnet)
+        os._exit(0)  # die without any clean-up, holding running hosts
+    sys.exit("no free slot")
 """)
 
 
-def test_a_new_run_removes_what_a_crashed_run_left_behind(local_hosts_factory):
-    slot = local_hosts_factory(1)
-    prefix, subnet = slot.naming.prefix, str(slot.naming.subnet)
-    slot.stop_all()  # free the slot, then crash a run on it
-    subprocess.run([sys.executable, "-c", CRASHING_RUN, prefix, subnet], check=True, timeout=30)
+def test_a_new_run_removes_what_a_crashed_run_left_behind(local_host_slots):
+    crashed = subprocess.run([sys.executable, "-c", CRASHING_RUN, json.dumps(local_host_slots)],
+                             timeout=30, capture_output=True, text=True)
+    assert crashed.returncode == 0, crashed.stderr
+    prefix, subnet = crashed.stdout.split()
     leftover = netns.netns_pids(f"{prefix}-host2")
     assert leftover, "the crashed run should have left host2 running"
-    with LocalHosts(prefix=prefix, subnet=subnet) as fresh:
+    fresh = LocalHosts(prefix=prefix, subnet=subnet)
+    try:
         (host,) = fresh.start(1)
+    except HostsBusy:
+        # A concurrent test session claimed the slot first; its start cleaned up the same way.
+        assert _alive(leftover) == []
+        return
+    try:
         assert _traces(fresh)["netns"] == [f"{prefix}-host1"]
         assert _alive(leftover) == []
         with connect(host) as conn:
             assert run(conn, ["hostname"], timeout=10).stdout == "host1\n"
+    finally:
+        fresh.stop_all()
     assert _traces(fresh) == {"netns": [], "links": [], "mounts": [], "base_dir": False}

@@ -81,3 +81,24 @@ def test_a_background_child_holding_stdout_does_not_hang_run(conn):
     result = run(conn, ["sh", "-c", "sleep 3 & echo done"], timeout=10)
     assert result.ok and result.stdout == "done\n"
     assert result.duration < 2.5
+
+
+def test_a_failing_output_callback_aborts_and_kills_the_command(conn):
+    pid_file = f"/tmp/aborted-{uuid.uuid4().hex}"
+
+    def explode(stream, line):
+        raise RuntimeError("consumer broke")
+
+    with pytest.raises(RuntimeError, match="consumer broke"):
+        run(conn, ["sh", "-c", f"echo $$ > {pid_file}; echo hi; sleep 300"], timeout=10,
+            on_output=explode)
+    pid = run(conn, ["cat", pid_file], timeout=10).stdout.strip()
+    deadline = time.monotonic() + 3
+    while run(conn, ["test", "-e", f"/proc/{pid}"], timeout=10).ok:
+        assert time.monotonic() < deadline, f"aborted command {pid} is still running"
+        time.sleep(0.05)
+
+
+def test_input_for_a_command_that_does_not_read_it_is_dropped(conn):
+    result = run(conn, ["true"], timeout=10, input=b"x" * 2_000_000)
+    assert result.exit_code == 0

@@ -15,14 +15,13 @@ next run with the same prefix removes whatever a crashed run left behind.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from vendor.sandbox import layout, netns, rootfs
+from vendor.sandbox import layout, locks, netns, rootfs
 from vendor.sandbox.errors import HostsBusy, LocalHostsError, SubnetInUse
 from vendor.sandbox.machine import Machine, wait_for_sshd
 from vendor.ssh.host import Host
@@ -163,19 +162,21 @@ class LocalHosts:
         try:
             self._remove_everything()  # leftovers of a crashed run with this prefix
             net = self.naming
-            clash = netns.routes_overlapping(net.subnet)
-            if clash:
-                raise SubnetInUse(
-                    f"subnet {net.subnet} is already routed here ({'; '.join(clash)}); "
-                    "choose another subnet"
-                )
+            with locks.exclusive(self.lock_path.with_name("vend-hosts-subnets.lock")):
+                # Check and claim the subnet in one step, also against other prefixes.
+                clash = netns.routes_overlapping(net.subnet)
+                if clash:
+                    raise SubnetInUse(
+                        f"subnet {net.subnet} is already routed here ({'; '.join(clash)}); "
+                        "choose another subnet"
+                    )
+                netns.create_bridge(net.bridge, net.gateway, net.subnet.prefixlen)
             self.base_dir.mkdir(mode=0o700, parents=True)
             # Own filesystem for all layers: overlayfs refuses a lower layer nested in another
             # (a host's layer below `/`), and leftovers are one unmount away.
             rootfs.mount_tmpfs(self.base_dir, f"{net.prefix}-hosts")
             rootfs.generate_keypair(self.key_path, f"vend-{net.prefix}")
             self.known_hosts.touch(mode=0o600)
-            netns.create_bridge(net.bridge, net.gateway, net.subnet.prefixlen)
         except BaseException:
             self._remove_everything()
             self._release_lock()
@@ -194,23 +195,17 @@ class LocalHosts:
         rootfs.remove_tree(self.base_dir)
 
     def _take_lock(self) -> None:
-        if self._lock is not None:
-            return
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise HostsBusy(
-                f"local hosts with prefix {self.naming.prefix!r} are in use by another process "
-                f"(lock {self.lock_path}); use another prefix and subnet"
-            ) from None
-        self._lock = fd
+        if self._lock is None:
+            self._lock = locks.try_lock(self.lock_path)
+            if self._lock is None:
+                raise HostsBusy(
+                    f"local hosts with prefix {self.naming.prefix!r} are in use by another "
+                    f"process (lock {self.lock_path}); use another prefix and subnet"
+                )
 
     def _release_lock(self) -> None:
         if self._lock is not None:
-            os.close(self._lock)  # closing releases the flock
+            locks.release(self._lock)
             self._lock = None
 
     # -- one host ------------------------------------------------------------------------

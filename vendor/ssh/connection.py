@@ -16,16 +16,13 @@ CONNECT_TIMEOUT = 10.0  # per attempt: TCP connect, banner and authentication ea
 RETRY_FOR = 10.0  # keep retrying transient failures this long (a booting host)
 RETRY_INTERVAL = 0.2
 KEEPALIVE = 15
+SFTP_IO_TIMEOUT = 60.0  # longest wait for any single SFTP reply
 
-# Failures that may go away by themselves (sshd not listening yet, network hiccup).
-# Authentication and host-key failures are permanent and never retried.
-_TRANSIENT = (
-    paramiko.ssh_exception.NoValidConnectionsError,
-    socket.timeout,
-    ConnectionError,
-    OSError,
-    EOFError,
-)
+# Failures that may go away by themselves: refused or unreachable (OSError, which includes
+# paramiko's NoValidConnectionsError and socket timeouts), a connection cut during the
+# handshake (EOFError), no banner yet (SSHException, handled below). Authentication and
+# host-key failures are permanent and never retried.
+_TRANSIENT = (OSError, EOFError)
 
 
 class Connection:
@@ -53,6 +50,7 @@ class Connection:
     def sftp(self) -> paramiko.SFTPClient:
         if self._sftp is None or self._sftp.sock.closed:
             channel = self.open_session()
+            channel.settimeout(SFTP_IO_TIMEOUT)  # a silent host fails a transfer, never hangs it
             channel.invoke_subsystem("sftp")
             self._sftp = paramiko.SFTPClient(channel)
         return self._sftp

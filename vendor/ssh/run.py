@@ -44,8 +44,10 @@ def run(
     """Run `argv` (never interpreted by a shell) and wait at most `timeout` seconds.
 
     Output lines go to `on_output(stream, line)` as they arrive. On timeout the command's
-    whole process group is killed and CommandTimeout is raised; if the connection drops
-    meanwhile, ConnectionLost is raised.
+    whole process group is killed and CommandTimeout is raised; if `on_output` raises, the
+    group is killed too and that exception propagates; if the connection drops meanwhile,
+    ConnectionLost is raised. exit_code -1 means the host sent no exit status (the command
+    died by a signal).
     """
     command = remote_command(argv, env)
     started = time.monotonic()
@@ -57,7 +59,12 @@ def run(
         except (EOFError, paramiko.SSHException) as e:
             raise ConnectionLost(f"{conn.host}: cannot start {_short(argv)}: {e}") from e
         streams = _Streams(on_output)
-        if not _pump(channel, streams, _as_bytes(input), deadline):
+        try:
+            finished = _pump(channel, streams, _as_bytes(input), deadline)
+        except BaseException:  # e.g. on_output raised or KeyboardInterrupt: leave nothing running
+            _kill_group(conn, streams.marker.pgid)
+            raise
+        if not finished:
             killed = _kill_group(conn, streams.marker.pgid)
             streams.finish()
             raise CommandTimeout(
@@ -126,9 +133,12 @@ def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, deadline: 
         while channel.recv_stderr_ready():
             streams.add("stderr", channel.recv_stderr(CHUNK))
         if sent < len(stdin) and not channel.closed and channel.send_ready():
-            sent += channel.send(stdin[sent:sent + CHUNK])
-            if sent >= len(stdin):
-                channel.shutdown_write()
+            try:
+                sent += channel.send(stdin[sent:sent + CHUNK])
+                if sent >= len(stdin):
+                    channel.shutdown_write()
+            except OSError:
+                sent = len(stdin)  # the command stopped reading (it exited): drop the rest
         now = time.monotonic()
         if channel.exit_status_ready():
             exited_at = exited_at or now
