@@ -13,7 +13,7 @@ DB_CLASS = r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$"
 DEVICE = r"^/dev/[a-z0-9]+$"
 KMS_KEY = r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+|[0-9a-f-]{36})$"
 PACKAGE = r"^[A-Za-z0-9][A-Za-z0-9.+_:=~-]*$"
-ABS_PATH = r"^/[^\x00]*$"
+ABS_PATH = r"^/(?!(.*/)?\.\.(/|$))[^\x00-\x1f]*$"
 UNIX_USER = r"^[a-z_][a-z0-9_-]{0,31}$"
 URL_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$"
 MATCHER = r"^[1-5][0-9]{2}((-[1-5][0-9]{2})|(,[1-5][0-9]{2})*)$"
@@ -42,7 +42,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     DEVICE: ("a device name", "/dev/sda1"),
     KMS_KEY: ("a KMS key id, alias or ARN", "alias/vend"),
     PACKAGE: ("an OS package name", "nginx"),
-    ABS_PATH: ("an absolute path", "/etc/app/app.conf"),
+    ABS_PATH: ("an absolute path without .. or control characters", "/etc/app/app.conf"),
     UNIX_USER: ("a Unix user name", "ubuntu"),
     URL_PATH: ("a URL path starting with /", "/health"),
     MATCHER: ("HTTP codes: one, a range or a comma list", "200-299"),

@@ -95,7 +95,8 @@ class HostDeployer:
         except DeploymentFailed as e:
             outcome.failed_event, outcome.message = e.event, str(e)
         except SSHError as e:
-            outcome.failed_event, outcome.message = outcome.events[-1] if outcome.events else "Connect", str(e)
+            event = outcome.events[-1] if outcome.events else "Connect"
+            outcome.failed_event, outcome.message = event, f"{event}: {e}"
         return outcome
 
     # -- steps ------------------------------------------------------------------------------
