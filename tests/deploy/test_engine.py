@@ -11,6 +11,7 @@ from vendor.deploy.bundle import build_bundle
 from vendor.deploy.engine import DEPLOYMENT_ROOT, Deployment, HostDeployer
 from vendor.ssh import connect, run
 from tests.deploy.revisions import python_revision
+from tests.remote import alive_argv
 
 ORDER_HOOK = 'echo "$LIFECYCLE_EVENT $DEPLOYMENT_ID $APPLICATION_NAME $DEPLOYMENT_GROUP_NAME $DEPLOYMENT_GROUP_ID" >> /tmp/hook-order'
 
@@ -69,7 +70,7 @@ def test_hook_over_its_timeout_is_killed_with_its_process_group(tmp_path, host):
         assert not outcome.ok
         assert outcome.message == "AfterInstall: scripts/extra.sh timed out after 2s and was killed"
         child = run(conn, ["cat", "/tmp/child.pid"], timeout=10).stdout.strip()
-        assert run(conn, ["kill", "-0", child], timeout=10).exit_code != 0, "the hook's child survived"
+        assert not run(conn, alive_argv(child), timeout=10).ok, "the hook's child survived"
 
 
 def test_only_five_revisions_are_kept(tmp_path, host):
