@@ -79,9 +79,9 @@ def test_timeout_kills_the_whole_process_group(conn):
 
 
 def test_a_background_child_holding_stdout_does_not_hang_run(conn):
-    result = run(conn, ["sh", "-c", "sleep 3 & echo done"], timeout=10)
+    result = run(conn, ["sh", "-c", "sleep 20 & echo done"], timeout=30)
     assert result.ok and result.stdout == "done\n"
-    assert result.duration < 2.5
+    assert result.duration < 10  # returned long before the 20 s child ended
 
 
 def test_a_failing_output_callback_aborts_and_kills_the_command(conn):
