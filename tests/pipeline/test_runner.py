@@ -1,0 +1,104 @@
+"""The local pipeline runner: stages in order, recorded; a failed build never reaches approval;
+a rejected approval never deploys; an approved one deploys for real to a local SSH host."""
+from __future__ import annotations
+
+import subprocess
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from vendor.approvals.decisions import Decider
+from vendor.approvals.gate import Gate
+from vendor.approvals.settings import Settings
+from vendor.approvals.store import Store
+from vendor.config.loader import load_config
+from vendor.deploy.history import GroupState
+from vendor.deploy.rollout import Group, Rollout
+from vendor.pipeline.executions import Executions
+from vendor.pipeline.runner import PipelineRunner
+from tests.deploy.revisions import MINIMAL, python_revision
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path / "state"))
+    config = tmp_path / "shop-production.yaml"
+    config.write_text(MINIMAL.read_text().replace("environment: staging", "environment: production")
+                      .replace("    repository: shop", "    repository: shop\n  approvers: [ops@shop.example]")
+                      .replace("  hosts: [shop.example.com]", "  hosts: [shop.example.com]\n  port: 8080"))
+    return load_config(config).config, tmp_path
+
+
+def _repo(tmp_path: Path, **kwargs) -> Path:
+    repo = python_revision(tmp_path / "repo", **kwargs)
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", "Ship version 1"]):
+        subprocess.run(["git", *args], cwd=repo, check=True)
+    return repo
+
+
+def _runner(config, tmp_path, deploy, events):
+    gate = Gate.from_settings(Settings.from_env())
+    return PipelineRunner(config, Executions(tmp_path / "state", f"vend-{config.slug}"), tmp_path / "work",
+                          gate=gate, deploy=deploy, on_event=lambda *e: events.append(e)), gate
+
+
+def _decide_when_requested(gate, approved: bool):
+    def decide():
+        store = gate.store
+        for _ in range(200):
+            pending = store.list(status="pending")
+            if pending:
+                Decider(store, gate.signer).decide(pending[0].id, approved, by="ops@shop.example", source="test")
+                return
+            threading.Event().wait(0.05)
+    thread = threading.Thread(target=decide, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_failed_build_never_reaches_approval(env):
+    config, tmp_path = env
+    repo = _repo(tmp_path)
+    (repo / "buildspec.yml").write_text("version: 0.2\nphases:\n  build:\n    commands: ['exit 7']\n")
+    subprocess.run(["git", "-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qam", "break the build"], cwd=repo, check=True)
+    deployed, events = [], []
+    runner, gate = _runner(config, tmp_path, deployed.append, events)
+    execution = runner.run(str(repo))
+    assert [(s.name, s.status) for s in execution.stages] == [
+        ("Source", "Succeeded"), ("Build", "Failed"), ("Approve", "Pending"), ("Deploy", "Pending")]
+    assert execution.status == "Failed" and deployed == []
+    assert gate.store.list() == []
+
+
+def test_rejected_approval_never_deploys(env):
+    config, tmp_path = env
+    deployed, events = [], []
+    runner, gate = _runner(config, tmp_path, deployed.append, events)
+    _decide_when_requested(gate, approved=False)
+    execution = runner.run(str(_repo(tmp_path)))
+    assert [(s.name, s.status) for s in execution.stages] == [
+        ("Source", "Succeeded"), ("Build", "Succeeded"), ("Approve", "Rejected"), ("Deploy", "Pending")]
+    assert execution.stage("Approve").summary == "rejected by ops@shop.example"
+    assert deployed == []
+
+
+def test_approved_revision_is_deployed_to_a_local_host(env, local_hosts_factory):
+    config, tmp_path = env
+    hosts = local_hosts_factory(1)
+    try:
+        rollout = Rollout(hosts.hosts, Group("shop", "shop-production", "g"), GroupState(tmp_path / "state", "shop-production"))
+        events = []
+        runner, gate = _runner(config, tmp_path, lambda bundle: rollout.deploy(bundle.data, bundle.sha256), events)
+        _decide_when_requested(gate, approved=True)
+        execution = runner.run(str(_repo(tmp_path, version="7")))
+        assert execution.status == "Succeeded", execution.stages
+        assert execution.stage("Source").summary.endswith("Ship version 1")
+        assert execution.stage("Approve").summary == "approved by ops@shop.example"
+        with urllib.request.urlopen(f"http://{hosts.hosts[0].address}:8080/", timeout=5) as r:
+            assert r.read().decode().endswith("version 7\n")
+        assert ("Approve", "Waiting") in [(e[0], e[1]) for e in events]
+        assert [e.status for e in Executions(tmp_path / "state", f"vend-{config.slug}").all()] == ["Succeeded"]
+    finally:
+        hosts.stop_all()

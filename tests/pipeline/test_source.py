@@ -1,0 +1,61 @@
+"""The Source stage: git archive at a ref, or a plain directory copy."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from vendor.pipeline.source import SourceStageError, fetch_source
+
+
+def _commit(repo, message):
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", message], cwd=repo, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+
+
+def test_git_repository_at_a_ref(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    (repo / "v.txt").write_text("1")
+    first = _commit(repo, "one")
+    (repo / "v.txt").write_text("2")
+    _commit(repo, "two")
+    (repo / "v.txt").write_text("uncommitted")
+    revision = fetch_source(str(repo), first, tmp_path / "out")
+    assert (revision.commit, revision.subject) == (first, "one")
+    assert (tmp_path / "out" / "v.txt").read_text() == "1"
+    head = fetch_source(str(repo), None, tmp_path / "out")
+    assert (head.subject, (tmp_path / "out" / "v.txt").read_text()) == ("two", "2")
+    assert not (tmp_path / "out" / ".git").exists()
+
+
+def test_unknown_ref(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "a").write_text("a")
+    _commit(repo, "a")
+    with pytest.raises(SourceStageError) as e:
+        fetch_source(str(repo), "nope", tmp_path / "out")
+    assert str(e.value) == f"{repo}: no commit 'nope' (give --ref with a branch, tag or commit)"
+
+
+def test_plain_directory(tmp_path):
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "a.txt").write_text("a")
+    revision = fetch_source(str(tmp_path / "dir"), None, tmp_path / "out")
+    assert revision.commit == "" and (tmp_path / "out" / "a.txt").read_text() == "a"
+    with pytest.raises(SourceStageError):
+        fetch_source(str(tmp_path / "dir"), "main", tmp_path / "out")
+
+
+def test_git_url_is_cloned(tmp_path):
+    repo = tmp_path / "origin"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    (repo / "a").write_text("from url")
+    _commit(repo, "remote")
+    revision = fetch_source(f"file://{repo}", "main", tmp_path / "out")
+    assert revision.subject == "remote" and (tmp_path / "out" / "a").read_text() == "from url"

@@ -1,0 +1,119 @@
+"""The local pipeline runner: the vended pipeline's stages, executed as CodePipeline would.
+
+Source -> Build (buildspec.yml) -> Approve (email gate; when the config requires approval)
+-> Deploy (the rollout). A failed stage ends the execution: a failed build never reaches
+approval, a rejected or expired approval never deploys. Each stage's status and times are
+recorded (see executions.py) so `vend pipeline status` can show them.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from vendor.approvals.model import Summary
+from vendor.config.model import Config
+from vendor.config.source import SourceError
+from vendor.deploy.bundle import Bundle, build_bundle
+from vendor.pipeline.build import run_build
+from vendor.pipeline.buildspec import load_buildspec
+from vendor.pipeline.executions import Execution, Executions
+from vendor.pipeline.source import SourceStageError, fetch_source
+
+Event = Callable[[str, str, str], None]  # (stage, status, summary)
+Deploy = Callable[[Bundle], object]  # returns a RolloutResult (ok, message)
+
+
+class StageFailed(Exception):
+    def __init__(self, status: str, summary: str):
+        super().__init__(summary)
+        self.status = status
+
+
+class PipelineRunner:
+    def __init__(self, config: Config, executions: Executions, work_dir: Path, *, gate, deploy: Deploy,
+                 build_timeout: float = 3600, on_event: Event | None = None, on_output=None):
+        self.config, self.executions, self.work_dir = config, executions, Path(work_dir)
+        self.gate, self.deploy_fn, self.build_timeout = gate, deploy, build_timeout
+        self.on_event = on_event or (lambda stage, status, summary: None)
+        self.on_output = on_output
+
+    def run(self, location: str, ref: str | None = None) -> Execution:
+        execution = Execution(pipeline=f"vend-{self.config.slug}", source=location)
+        work = self.work_dir / execution.id
+        state: dict = {}
+        steps = [("Source", lambda: self._source(execution, location, ref, work, state)),
+                 ("Build", lambda: self._build(work, state)),
+                 ("Approve", lambda: self._approve(execution, state)),
+                 ("Deploy", lambda: self._deploy(state))]
+        for name, step in steps:
+            record = execution.stage(name)
+            record.status, record.started = "InProgress", time.time()
+            self._save(execution, name, record)
+            try:
+                record.status, record.summary = step()
+            except StageFailed as e:
+                record.status, record.summary = e.status, str(e)
+            record.ended = time.time()
+            self._save(execution, name, record)
+            if record.status not in ("Succeeded", "Skipped"):
+                execution.status = "Failed"
+                break
+        else:
+            execution.status = "Succeeded"
+        execution.ended = time.time()
+        self.executions.save(execution)
+        return execution
+
+    def _save(self, execution: Execution, name: str, record) -> None:
+        self.executions.save(execution)
+        self.on_event(name, record.status, record.summary)
+
+    def _source(self, execution: Execution, location: str, ref: str | None, work: Path, state: dict):
+        try:
+            revision = fetch_source(location, ref, work / "source")
+        except SourceStageError as e:
+            raise StageFailed("Failed", str(e))
+        execution.commit, state["source"] = revision.commit, revision
+        return "Succeeded", (f"commit {revision.commit[:12]} {revision.subject}".strip() if revision.commit
+                             else f"directory {location}")
+
+    def _build(self, work: Path, state: dict):
+        source = state["source"].directory
+        try:
+            spec = load_buildspec(source / "buildspec.yml")
+        except SourceError as e:
+            raise StageFailed("Failed", "buildspec.yml: " + "; ".join(str(p) for p in e.problems))
+        result = run_build(spec, source, work / "build", timeout=self.build_timeout, on_output=self.on_output)
+        if not result.ok:
+            raise StageFailed("Failed", f"{result.message} (log {result.log})")
+        try:
+            state["bundle"] = build_bundle(result.artifact_dir)
+        except SourceError as e:
+            raise StageFailed("Failed", "artifact: " + "; ".join(str(p) for p in e.problems))
+        phases = ", ".join(f"{p.name} {p.seconds:.1f}s" for p in result.phases)
+        note = f"; not applied locally: {', '.join(spec.not_applied)}" if spec.not_applied else ""
+        return "Succeeded", f"revision {state['bundle'].sha256[:12]} ({phases}){note}"
+
+    def _approve(self, execution: Execution, state: dict):
+        p = self.config.pipeline
+        if not p.require_approval:
+            return "Skipped", "no approval required for this environment"
+        source = state["source"]
+        summary = Summary(revision=state["bundle"].sha256[:12], commit=source.commit[:12],
+                          changes=(source.subject,) if source.subject else ())
+        request = self.gate.request(customer=self.config.customer, environment=self.config.environment,
+                                    approvers=list(p.approvers), summary=summary,
+                                    timeout=p.approval_timeout_hours * 3600)
+        self.on_event("Approve", "Waiting", f"request {request.id} mailed to {', '.join(p.approvers)}")
+        decision = self.gate.wait(request.id, timeout=p.approval_timeout_hours * 3600 + 60)
+        if not decision.approved:
+            raise StageFailed("Rejected", f"{decision.status} by {decision.by}" + (f": {decision.comment}" if decision.comment else ""))
+        return "Succeeded", f"approved by {decision.by}" + (f": {decision.comment}" if decision.comment else "")
+
+    def _deploy(self, state: dict):
+        result = self.deploy_fn(state["bundle"])
+        if not result.ok:
+            rolled = f"; rolled back to {result.rolled_back_to[:12]}" if result.rolled_back_to else ""
+            raise StageFailed("Failed", result.message + rolled)
+        return "Succeeded", f"deployment {result.deployment_id} to {len(result.hosts)} host(s)"

@@ -1,0 +1,56 @@
+"""The Source stage: a revision from a git repository (at a ref, via `git archive`) or a directory."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SourceStageError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SourceRevision:
+    directory: Path
+    commit: str  # the resolved commit, or "" for a plain directory
+    subject: str  # the commit's subject line, when known
+
+
+def _git(args: list[str], cwd: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120)
+
+
+def fetch_source(location: str, ref: str | None, dest: Path) -> SourceRevision:
+    """Put the revision at `location` (`ref` of a git repository path or URL, or a directory) into `dest`."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    path = Path(location)
+    if path.is_dir() and not (path / ".git").exists():
+        if ref:
+            raise SourceStageError(f"{location} is a directory, not a git repository: --ref does not apply")
+        shutil.copytree(path, dest, dirs_exist_ok=True)
+        return SourceRevision(dest, "", "")
+    repo = location
+    if not path.is_dir():  # a URL: clone it first
+        clone = dest.parent / (dest.name + ".clone")
+        shutil.rmtree(clone, ignore_errors=True)
+        cloned = _git(["clone", "--quiet", "--no-checkout", location, str(clone)])
+        if cloned.returncode != 0:
+            raise SourceStageError(f"cannot clone {location}: {cloned.stderr.decode(errors='replace').strip()}")
+        repo = str(clone)
+    resolved = _git(["rev-parse", "--verify", f"{ref or 'HEAD'}^{{commit}}"], cwd=repo)
+    if resolved.returncode != 0:
+        raise SourceStageError(f"{location}: no commit '{ref or 'HEAD'}' (give --ref with a branch, tag or commit)")
+    commit = resolved.stdout.decode().strip()
+    archive = _git(["archive", "--format=tar", commit], cwd=repo)
+    if archive.returncode != 0:
+        raise SourceStageError(f"git archive failed: {archive.stderr.decode(errors='replace').strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    subject = _git(["log", "-1", "--format=%s", commit], cwd=repo).stdout.decode().strip()
+    return SourceRevision(dest, commit, subject)
