@@ -23,11 +23,11 @@ or keep) or a `PriorityPlanError` whose message says what is wrong and how to fi
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from vendor.config.model import Config
+from vendor.plan.alb_match import pattern_matches
 
 MIN_PRIORITY = 1
 MAX_PRIORITY = 50000
@@ -172,13 +172,7 @@ def overlaps(wanted: WantedRule, rule: ObservedRule) -> bool:
 
 
 def _common(ours: Iterable[str], theirs: Iterable[str], *, fold: bool) -> bool:
-    return any(_matches(a, b, fold) or _matches(b, a, fold) for a in ours for b in theirs)
-
-
-def _matches(value: str, pattern: str, fold: bool) -> bool:
-    """Does `value` match the ALB pattern (`*` any run, `?` one character)?"""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.IGNORECASE if fold else 0) is not None
+    return any(pattern_matches(a, b, fold=fold) or pattern_matches(b, a, fold=fold) for a in ours for b in theirs)
 
 
 def _conditions(hosts: Sequence[str], paths: Sequence[str]) -> str:
