@@ -5,6 +5,8 @@ build directory is self-contained (`${path.root}` refers to it).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from vendor.config.loader import ConfigFile
@@ -27,6 +29,27 @@ DEFAULT_EXECUTE = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
 STAGING_DIR = "/tmp/vend-files"
 
 
+@dataclass(frozen=True)
+class BuildSource:
+    """The template's `source` block (where Packer builds) and the variables only it needs.
+
+    `body` is the block's inside, indented two spaces; `variables` are (name, attributes) pairs
+    declared after the template's own. The default is `amazon_ebs`; a local build passes another.
+    """
+
+    type: str
+    name: str
+    body: str
+    variables: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return f"source.{self.type}.{self.name}"
+
+
+SourceFor = Callable[[Config], BuildSource]
+
+
 def file_names(config: Config) -> dict[str, str]:
     slug = config.slug
     return {"template": f"packer-{slug}.pkr.hcl", "vars": f"{slug}.pkrvars.hcl",
@@ -38,8 +61,9 @@ def packages(config: Config) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def render_packer(cf: ConfigFile, config_label: str) -> list[Output]:
+def render_packer(cf: ConfigFile, config_label: str, source: SourceFor | None = None) -> list[Output]:
     config = cf.config
+    block = (source or amazon_ebs)(config)
     names = file_names(config)
     scripts = [f"scripts/{i:02d}-{PurePosixPath(s).name}" for i, s in enumerate(config.image.scripts)]
     uploads = [f"files/{i:02d}-{PurePosixPath(f.source).name}" for i, f in enumerate(config.image.files)]
@@ -48,11 +72,9 @@ def render_packer(cf: ConfigFile, config_label: str) -> list[Output]:
         "var_file": names["vars"],
         "template_file": names["template"],
         "plugins_file": names["plugins"],
-        "variables": _variables(config),
+        "variables": _variables(config) + list(block.variables),
         "locals": attributes(_locals(config), 2),
-        "source": attributes(_source(config), 2),
-        "ami_filter": _ami_filter(config),
-        "root_volume": attributes(_root_volume(), 4),
+        "source": block,
         "prepare": attributes([("inline", [f"mkdir -p {STAGING_DIR}"])], 4),
         "uploads": [attributes([("source", Raw(template_string("${path.root}/" + u))),
                                 ("destination", f"{STAGING_DIR}/{i}")], 4)
@@ -107,17 +129,25 @@ def _locals(c: Config) -> list[tuple[str, object]]:
             ("tags", _tags(c))]
 
 
-def _source(c: Config) -> list[tuple[str, object]]:
+def amazon_ebs(c: Config, *, description: str = "", tags: str = "local.tags",
+               variables: tuple[tuple[str, str], ...] = ()) -> BuildSource:
+    """The EC2 build: `description` is appended to the AMI description (a template string),
+    `tags` is the HCL expression for the AMI's, snapshots' and build instance's tags."""
     attrs: list[tuple[str, object]] = [
         ("region", Raw("var.region")), ("instance_type", Raw("var.instance_type")),
         ("ssh_username", Raw("var.ssh_username")), ("ami_name", Raw("local.ami_name")),
-        ("ami_description", Raw(template_string(f"vend image for {c.customer}/{c.environment} at ${{var.source_commit}}"))),
+        ("ami_description", Raw(template_string(f"vend image for {c.customer}/{c.environment} at ${{var.source_commit}}{description}"))),
     ]
     if c.image.base_ami.id:
         attrs.append(("source_ami", Raw("var.base_ami_id")))
     attrs += [("encrypt_boot", Raw("var.encrypted")), ("kms_key_id", Raw("var.kms_key_id")),
-              ("tags", Raw("local.tags")), ("snapshot_tags", Raw("local.tags")), ("run_tags", Raw("local.tags"))]
-    return attrs
+              ("tags", Raw(tags)), ("snapshot_tags", Raw(tags)), ("run_tags", Raw(tags))]
+    body = attributes(attrs, 2)
+    ami_filter = _ami_filter(c)
+    if ami_filter:
+        body += "\n\n  source_ami_filter {\n" + ami_filter + "\n  }"
+    body += "\n\n  launch_block_device_mappings {\n" + attributes(_root_volume(), 4) + "\n  }"
+    return BuildSource("amazon-ebs", "image", body, variables)
 
 
 def _ami_filter(c: Config) -> str:
