@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import click
 
+from vendor.cli import bake as bake_cmds
 from vendor.cli import config_cmds, deploy
+from vendor.cli import stack as stack_cmds
+from vendor.cli.sandbox import sandbox
 from vendor.cli.approvals import approvals
 from vendor.cli.appspec import appspec
 
@@ -22,5 +25,6 @@ def cli() -> None:
     """
 
 
-for command in [*config_cmds.COMMANDS, *deploy.COMMANDS, appspec, approvals]:
+for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS,
+                appspec, approvals, sandbox]:
     cli.add_command(command)

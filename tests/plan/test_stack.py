@@ -1,0 +1,119 @@
+"""The wanted resources of the example configs, compared exactly where it matters."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vendor.config.loader import load_config
+from vendor.plan.naming import Facts
+from vendor.plan.network import NetworkPlanError
+from vendor.plan.policies import UNSCOPED
+from vendor.plan.resources import Ref
+from vendor.plan.stack import stack
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+FACTS = Facts("123456789012", "eu-west-1", ("eu-west-1a", "eu-west-1b", "eu-west-1c"), "ami-0123456789abcdef0")
+
+
+def wanted(name: str, facts: Facts = FACTS):
+    return {r.key: r for r in stack(load_config(CONFIGS / name).config, facts)}
+
+
+def test_production_network_spans_three_zones_with_nat():
+    res = wanted("acme-production.yaml")
+    assert res["subnet vend-acme-production-public-3"].props == {
+        "vpc": Ref("vpc", "vend-acme-production"), "cidr": "10.20.64.0/19", "zone": "eu-west-1c", "public_ips": True}
+    assert res["subnet vend-acme-production-private-1"].props["cidr"] == "10.20.128.0/19"
+    assert res["route table vend-acme-production-private"].props["routes"] == {
+        "0.0.0.0/0": Ref("nat gateway", "vend-acme-production")}
+
+
+def test_production_gets_a_dedicated_alb_and_no_shared_one():
+    res = wanted("acme-production.yaml")
+    assert res["listener vend-acme-production-https"].props == {
+        "load_balancer": Ref("load balancer", "vend-acme-production", "arn"), "port": 443, "protocol": "HTTPS",
+        "certificate": "arn:aws:acm:eu-west-1:123456789012:certificate/6f1c2a44-9b1e-4c8e-a0a3-2f0d6f8e1b11",
+        "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "default": {"type": "fixed-response", "status": "503", "content_type": "text/plain", "body": "host not found"}}
+    assert res["listener vend-acme-production-http"].props["default"] == {
+        "type": "redirect", "protocol": "HTTPS", "port": "443", "status": "HTTP_301"}
+    assert "load balancer vend-shared-1" not in res
+    assert not res["listener rule vend-acme-production-shared"].present
+
+
+def test_instances_take_traffic_only_from_the_load_balancer():
+    res = wanted("acme-production.yaml")
+    assert res["security group vend-acme-production-app"].props["ingress"] == [
+        {"port": 80, "source": Ref("load balancer", "vend-acme-production", "security_group")}]
+    assert res["security group vend-acme-production-db"].props["ingress"] == [
+        {"port": 5432, "source": Ref("security group", "vend-acme-production-app")}]
+
+
+def test_launch_template_requires_imdsv2_and_encrypts_ebs():
+    props = wanted("acme-production.yaml")["launch template vend-acme-production"].props
+    assert (props["metadata_tokens"], props["encrypted"], props["image"], props["volume_gb"]) == (
+        "required", True, "ami-0123456789abcdef0", 20)
+    assert props["profile"] == "arn:aws:iam::123456789012:instance-profile/vend/vend-acme-production-instance"
+
+
+def test_production_database_defaults():
+    props = wanted("acme-production.yaml")["database vend-acme-production"].props
+    assert {k: props[k] for k in ("multi_az", "backup_days", "deletion_protection", "managed_password",
+                                  "final_snapshot", "public")} == {
+        "multi_az": True, "backup_days": 7, "deletion_protection": True, "managed_password": True,
+        "final_snapshot": True, "public": False}
+
+
+def test_staging_uses_given_network_and_the_shared_alb():
+    res = wanted("acme-staging.yaml")
+    assert not res["vpc vend-acme-staging"].present
+    assert res["load balancer vend-shared-1"].shared
+    assert res["load balancer vend-shared-1"].props["subnets"] == ["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff66aa77bb88"]
+    assert res["listener rule vend-acme-staging-shared"].props == {
+        "load_balancers": ["vend-shared-1"], "hosts": ["staging.shop.acme.example"], "paths": [],
+        "target_group": Ref("target group", "vend-acme-staging", "arn")}
+    assert not res["sns topic vend-acme-staging-approvals"].present
+    assert [s["name"] for s in res["pipeline vend-acme-staging"].props["stages"]] == ["Source", "Build", "Deploy"]
+
+
+def test_production_pipeline_waits_for_approval():
+    stages = wanted("acme-production.yaml")["pipeline vend-acme-production"].props["stages"]
+    assert [s["name"] for s in stages] == ["Source", "Build", "Approve", "Deploy"]
+    assert stages[2]["actions"][0]["configuration"]["NotificationArn"] == (
+        "arn:aws:sns:eu-west-1:123456789012:vend-acme-production-approvals")
+    assert stages[0]["actions"][0]["provider"] == "CodeCommit"
+
+
+def test_deployment_group_is_one_at_a_time_with_rollback():
+    assert wanted("acme-production.yaml")["deployment group vend-acme-production"].props == {
+        "role": "arn:aws:iam::123456789012:role/vend/vend-acme-production-codedeploy",
+        "config": "CodeDeployDefault.OneAtATime", "auto_scaling_groups": ["vend-acme-production"],
+        "target_groups": ["vend-acme-production"], "traffic_control": True,
+        "auto_rollback": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]}
+
+
+@pytest.mark.parametrize("config", ["acme-production.yaml", "acme-staging.yaml", "globex-development.yaml"])
+def test_policies_use_star_only_for_unscoped_actions(config):
+    roles = [r for r in wanted(config).values() if r.kind == "iam role"]
+    assert len(roles) == 4
+    for role in roles:
+        for statement in role.props["policy"]["Statement"]:
+            if "*" in statement["Resource"]:
+                assert set(statement["Action"]) <= UNSCOPED, (role.name, statement["Sid"])
+
+
+def test_globex_connection_source_is_scoped_to_the_connection():
+    res = wanted("globex-development.yaml")
+    statements = res["iam role vend-globex-development-codepipeline"].props["policy"]["Statement"]
+    assert [s for s in statements if s["Sid"] == "Source"] == [{
+        "Sid": "Source", "Effect": "Allow", "Action": ["codestar-connections:UseConnection"],
+        "Resource": ["arn:aws:codestar-connections:us-east-1:123456789012:connection/"
+                     "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"]}]
+
+
+def test_too_few_zones_is_an_error():
+    facts = Facts("123456789012", "eu-west-1", ("eu-west-1a", "eu-west-1b"), None)
+    with pytest.raises(NetworkPlanError, match="^network/create/az_count is 3 but eu-west-1 has 2 available zones; "
+                                               "lower az_count$"):
+        wanted("acme-production.yaml", facts)

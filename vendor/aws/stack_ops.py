@@ -1,0 +1,50 @@
+"""The stack commands' common start: an AWS context for a config, the facts, the wanted resources."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import boto3
+
+from vendor.aws.calls import CallCounter
+from vendor.aws.context import AwsContext
+from vendor.aws.observe import facts as read_facts
+from vendor.config.loader import ConfigFile
+from vendor.plan.naming import Facts, stack_tags
+from vendor.plan.network import NetworkPlanError
+from vendor.plan.resources import Resource
+from vendor.plan.stack import stack
+from vendor.aws.base import StackError
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where AWS is: the standard chain (endpoint None), or an endpoint with its own credentials."""
+
+    endpoint_url: str | None = None
+    profile: str | None = None
+    credentials: tuple[str, str] | None = None  # only ever the emulator's dummy pair
+    label: str = "AWS"
+
+
+def context(target: Target, region: str, counter: CallCounter | None = None) -> AwsContext:
+    if target.credentials:
+        key, secret = target.credentials
+        session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=region)
+    else:
+        session = boto3.session.Session(profile_name=target.profile, region_name=region)
+    return AwsContext(session, endpoint_url=target.endpoint_url, counter=counter)
+
+
+@dataclass(frozen=True)
+class Stack:
+    facts: Facts
+    resources: list[Resource]
+
+
+def load_stack(ctx: AwsContext, cf: ConfigFile, *, shared_certificate: str | None = None) -> Stack:
+    ctx.tags = stack_tags(cf.config)
+    found = read_facts(ctx, cf, shared_certificate_arn=shared_certificate)
+    try:
+        return Stack(found, stack(cf.config, found))
+    except NetworkPlanError as error:
+        raise StackError(f"{cf.path}: {error}") from None

@@ -1,0 +1,196 @@
+"""Stack commands: plan, apply, destroy, status of one customer environment in AWS.
+
+AWS is the state: every command reads the environment's resources by tag or deterministic name.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+from botocore.exceptions import BotoCoreError, ClientError
+
+from vendor.aws import executor
+from vendor.aws.base import StackError
+from vendor.aws.calls import CallCounter
+from vendor.aws.endpoint import resolve_target
+from vendor.aws.listener_rules import ListenerRulesError
+from vendor.aws.observe import observe
+from vendor.aws.stack_ops import context, load_stack
+from vendor.cli.errors import user_errors
+from vendor.config.loader import load_config
+from vendor.plan import render_plan
+from vendor.plan.diff import plan_apply, plan_destroy
+from vendor.plan.priority import PriorityPlanError
+from vendor.plan.render_plan import SYMBOLS
+from vendor.sandbox import emulator
+from vendor.state import default_state_dir
+
+FAILED = 1
+CONFIG = click.argument("config", type=click.Path(dir_okay=False))
+
+
+def aws_options(func):
+    func = click.option("--shared-certificate", metavar="ARN",
+                        help="ACM certificate for the HTTPS listener of a shared ALB vend has to create.")(func)
+    func = click.option("--region", help="AWS region; default: the config's region.")(func)
+    func = click.option("--profile", help="AWS profile of the standard credential chain.")(func)
+    return func
+
+
+def stack_errors(func):
+    """AWS refusals and unreachable states: one `error:` line on stderr, exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (StackError, ListenerRulesError, PriorityPlanError) as e:
+            click.echo(f"error: {e}", err=True)
+        except ClientError as e:
+            err = e.response.get("Error", {})
+            click.echo(f"error: AWS refused {e.operation_name}: {err.get('Code')}: {err.get('Message')}", err=True)
+        except BotoCoreError as e:
+            click.echo(f"error: {e} (check --profile/--region or AWS_ENDPOINT_URL)", err=True)
+        sys.exit(FAILED)
+
+    return wrapper
+
+
+def _open(config: str, profile: str | None, region: str | None, shared_certificate: str | None):
+    cf = load_config(config)
+    state_dir = default_state_dir()
+
+    def start() -> str:
+        running, started = emulator.start(state_dir)
+        if started:
+            click.echo(f"started the embedded AWS emulator at {running.url} (stop it with: vend sandbox stop)",
+                       err=True)
+        return running.url
+
+    target = resolve_target(profile, start)
+    counter = CallCounter()
+    ctx = context(target, region or cf.config.region, counter)
+    return cf, target, ctx, load_stack(ctx, cf, shared_certificate=shared_certificate)
+
+
+def _title(verb: str, cf, target, ctx) -> str:
+    return f"{verb} {cf.config.customer}/{cf.config.environment} in {ctx.region} ({target.label}):"
+
+
+@click.command()
+@CONFIG
+@aws_options
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Also list unchanged resources.")
+@user_errors
+@stack_errors
+def plan(config, profile, region, shared_certificate, output, show_all) -> None:
+    """Show what apply would create, change or delete, per resource. Changes nothing.
+
+    \b
+    Example:
+      vend plan configs/acme-production.yaml --output json
+    """
+    cf, target, ctx, st = _open(config, profile, region, shared_certificate)
+    steps = plan_apply(st.resources, observe(ctx, st.resources))
+    if output == "json":
+        click.echo(render_plan.as_json(steps, environment=cf.config.slug, region=ctx.region), nl=False)
+        return
+    click.echo(render_plan.text(steps, title=_title("Plan for", cf, target, ctx), show_unchanged=show_all), nl=False)
+    if st.facts.ami_id is None:
+        click.echo("note: no AMI is baked for this environment yet; apply needs one (vend bake)")
+
+
+def _progress(step, phase: str) -> None:
+    if phase == "start":
+        click.echo(f"  {SYMBOLS[step.action]} {step.action} {step.key} ...")
+    else:
+        click.echo(f"    done{f' ({step.id})' if step.id else ''}")
+
+
+@click.command()
+@CONFIG
+@aws_options
+@user_errors
+@stack_errors
+def apply(config, profile, region, shared_certificate) -> None:
+    """Create or update everything the environment needs; delete what it no longer needs.
+
+    Idempotent: a second apply makes no changes. An interrupted apply converges when run again.
+
+    \b
+    Example:
+      vend apply configs/acme-production.yaml --profile acme
+    """
+    cf, target, ctx, st = _open(config, profile, region, shared_certificate)
+    click.echo(_title("Applying", cf, target, ctx))
+    outcome = executor.apply(ctx, st.resources, progress=_progress)
+    n = render_plan.counts(outcome.steps)
+    click.echo(f"Apply complete: {n['create']} created, {n['update']} updated, {n['delete']} deleted, "
+               f"{n['keep']} unchanged.")
+    click.echo(f"AWS API calls: {ctx.counter.total} ({ctx.counter.mutating} mutating)")
+
+
+@click.command()
+@CONFIG
+@aws_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@user_errors
+@stack_errors
+def destroy(config, profile, region, shared_certificate, yes) -> None:
+    """Delete every resource of the environment, in dependency order. Shared ALBs stay.
+
+    A production database is deleted after a final snapshot (`<name>-final-<UTC time>`).
+
+    \b
+    Example:
+      vend destroy configs/acme-staging.yaml --yes
+    """
+    cf, target, ctx, st = _open(config, profile, region, shared_certificate)
+    steps = [s for s in plan_destroy(st.resources, observe(ctx, st.resources)) if s.action == "delete"]
+    if not steps:
+        click.echo(f"Nothing to destroy for {cf.config.slug} in {ctx.region}.")
+        return
+    click.echo(render_plan.text(steps, title=_title("Destroy", cf, target, ctx)), nl=False)
+    if not yes and not click.confirm(f"Delete these {len(steps)} resources?", default=False):
+        click.echo("Nothing deleted.")
+        sys.exit(FAILED)
+    outcome = executor.destroy(ctx, st.resources, progress=_progress)
+    click.echo(f"Destroy complete: {outcome.changed} deleted.")
+    click.echo(f"AWS API calls: {ctx.counter.total} ({ctx.counter.mutating} mutating)")
+
+
+STATES = {"keep": "ok", "create": "missing", "update": "differs", "blocked": "differs", "delete": "unwanted"}
+
+
+@click.command()
+@CONFIG
+@aws_options
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@user_errors
+@stack_errors
+def status(config, profile, region, shared_certificate, output) -> None:
+    """Show each resource of the environment: ok, missing, differs (from the config) or unwanted.
+
+    \b
+    Example:
+      vend status configs/acme-staging.yaml
+    """
+    cf, target, ctx, st = _open(config, profile, region, shared_certificate)
+    found = observe(ctx, st.resources)
+    steps = plan_apply(st.resources, found)
+    if output == "json":
+        click.echo(render_plan.as_json(steps, environment=cf.config.slug, region=ctx.region), nl=False)
+        return
+    click.echo(_title("Status of", cf, target, ctx))
+    for s in steps:
+        click.echo(f"  {STATES[s.action]:<9} {s.key}{f' ({s.id})' if s.id else ''}")
+    for key, observed in found.items():
+        if observed is not None and key.startswith("load balancer ") and "dns" in observed.attrs:
+            click.echo(f"endpoint: {key[len('load balancer '):]} {observed.attrs['dns']}")
+        if observed is not None and key.startswith("listener rule "):
+            click.echo(f"rule: priority {observed.attrs['priority']} on {observed.attrs['load_balancer']}")
+
+
+COMMANDS = [plan, apply, destroy, status]
