@@ -10,6 +10,8 @@ import socket
 import time
 from pathlib import Path
 
+from vendor.processes import alive
+
 
 class DeploymentLocked(Exception):
     pass
@@ -18,15 +20,6 @@ class DeploymentLocked(Exception):
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class GroupState:
@@ -48,7 +41,7 @@ class GroupState:
                 break
             except FileExistsError:
                 current = self._holder()
-                if current and current.get("host") == holder["host"] and not _alive(current.get("pid", 0)):
+                if current and current.get("host") == holder["host"] and not alive(current.get("pid", 0)):
                     self.lock_path.unlink(missing_ok=True)  # left by a process that died
                     continue
                 raise DeploymentLocked(

@@ -22,6 +22,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from vendor.processes import alive
+
 RECORD = "emulator.json"
 LOG = "emulator.log"
 HOST = "127.0.0.1"
@@ -85,15 +87,6 @@ def relax_moto() -> None:
     codebuild._vend_relaxed = True
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 def _answers(port: int) -> bool:
     try:
@@ -110,7 +103,7 @@ def status(state_dir: Path) -> Emulator | None:
         emulator = Emulator(**json.loads(path.read_text()))
     except (OSError, ValueError, TypeError):
         return None
-    if _alive(emulator.pid) and _answers(emulator.port):
+    if alive(emulator.pid) and _answers(emulator.port):
         return emulator
     path.unlink(missing_ok=True)
     return None
@@ -152,10 +145,10 @@ def stop(state_dir: Path) -> Emulator | None:
         return None
     os.kill(emulator.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
-    while _alive(emulator.pid) and time.monotonic() < deadline:
+    while alive(emulator.pid) and time.monotonic() < deadline:
         _reap(emulator.pid)
         time.sleep(0.05)
-    if _alive(emulator.pid):
+    if alive(emulator.pid):
         os.kill(emulator.pid, signal.SIGKILL)
         _reap(emulator.pid)
     (Path(state_dir) / RECORD).unlink(missing_ok=True)
