@@ -34,7 +34,7 @@ def _state(cf: ConfigFile) -> GroupState:
     return GroupState(default_state_dir(), base(cf.config))
 
 
-def _rollout(cf: ConfigFile, hosts_file: str | None, strategy: str | None, rollback: bool) -> Rollout:
+def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, rollback: bool) -> Rollout:
     c = cf.config
     key = cf.base_dir / c.deploy.ssh.key_file if c.deploy.ssh.key_file else None
     if hosts_file:
@@ -105,7 +105,7 @@ def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str
     if bucket:
         key = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
         click.echo(f"bundle stored as s3://{bucket}/{key}")
-    _run(_rollout(cf, hosts_file, strategy, not no_rollback), bundle.data, bundle.sha256)
+    _run(rollout_for(cf, hosts_file, strategy, not no_rollback), bundle.data, bundle.sha256)
 
 
 @click.command()
@@ -154,7 +154,7 @@ def rollback(config: str, revision: str | None, hosts_file: str | None) -> None:
         if not earlier:
             raise click.ClickException("no earlier good revision to roll back to (see vend releases)")
         target = earlier[-1]
-    _run(_rollout(cf, hosts_file, None, rollback=True), state.bundle(target), target)
+    _run(rollout_for(cf, hosts_file, None, rollback=True), state.bundle(target), target)
 
 
 COMMANDS = [deploy, releases, rollback]

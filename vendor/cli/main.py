@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from vendor.cli import bake as bake_cmds
-from vendor.cli import config_cmds, deploy
+from vendor.cli import config_cmds, deploy, pipeline
 from vendor.cli import stack as stack_cmds
 from vendor.cli.sandbox import sandbox
 from vendor.cli.approvals import approvals
@@ -25,6 +25,6 @@ def cli() -> None:
     """
 
 
-for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS,
+for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *pipeline.COMMANDS,
                 appspec, approvals, sandbox]:
     cli.add_command(command)

@@ -1,0 +1,40 @@
+"""`vend push` runs the pipeline on a git repository into real local hosts; `vend pipeline-status` shows it."""
+from __future__ import annotations
+
+import subprocess
+import urllib.request
+
+from click.testing import CliRunner
+
+from vendor.cli.main import cli
+from tests.deploy.revisions import python_revision
+
+
+def test_push_then_status(setup, tmp_path):
+    config, hosts_file, hosts = setup
+    repo = python_revision(tmp_path / "repo", version="5")
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", "Version 5"]):
+        subprocess.run(["git", *args], cwd=repo, check=True)
+    runner = CliRunner()
+    pushed = runner.invoke(cli, ["push", str(config), str(repo), "--ref", "main", "--hosts", str(hosts_file)])
+    assert pushed.exit_code == 0, pushed.output
+    assert "Approve  Skipped    no approval required for this environment" in pushed.output
+    for host in hosts:
+        with urllib.request.urlopen(f"http://{host.address}:8080/", timeout=5) as r:
+            assert r.read().decode().endswith("version 5\n")
+    status = runner.invoke(cli, ["pipeline-status", str(config)])
+    assert status.exit_code == 0
+    lines = status.output.splitlines()
+    assert lines[0].split()[1] == "Succeeded" and "Version" not in lines[0]
+    assert [line.split()[:2] for line in lines[1:]] == [["Source", "Succeeded"], ["Build", "Succeeded"],
+                                                         ["Approve", "Skipped"], ["Deploy", "Succeeded"]]
+
+
+def test_broken_build_is_reported_and_not_deployed(setup, tmp_path):
+    config, hosts_file, _ = setup
+    source = python_revision(tmp_path / "src")
+    (source / "buildspec.yml").write_text("version: 0.2\nphases:\n  build:\n    commands: ['exit 9']\n")
+    result = CliRunner().invoke(cli, ["push", str(config), str(source), "--hosts", str(hosts_file)])
+    assert result.exit_code == 1
+    assert "Build    Failed     build failed: commands exited with 9" in result.output
+    assert "Deploy   InProgress" not in result.output
