@@ -103,6 +103,11 @@ class MarkerFilter:
             return rest
         return self._release()
 
+    @property
+    def done(self) -> bool:
+        """The marker was found, or the stream turned out not to start with it."""
+        return self._done
+
     def flush(self) -> bytes:
         return b"" if self._done else self._release()
 

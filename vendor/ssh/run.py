@@ -62,10 +62,10 @@ def run(
         try:
             finished = _pump(channel, streams, _as_bytes(input), deadline)
         except BaseException:  # e.g. on_output raised or KeyboardInterrupt: leave nothing running
-            _kill_group(conn, streams.marker.pgid)
+            _kill_group(conn, _await_pgid(channel, streams.marker))
             raise
         if not finished:
-            killed = _kill_group(conn, streams.marker.pgid)
+            killed = _kill_group(conn, _await_pgid(channel, streams.marker))
             streams.finish()
             raise CommandTimeout(
                 f"{conn.host}: {_short(argv)} timed out after {timeout:g}s; {killed}",
@@ -149,6 +149,18 @@ def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, deadline: 
         elif now >= deadline:
             return False
         select.select([channel], [], [], max(0.0, min(POLL, deadline - now)))
+
+
+def _await_pgid(channel: paramiko.Channel, marker: MarkerFilter, timeout: float = KILL_TIMEOUT) -> int | None:
+    """The command's process group, reading stderr a little longer if its marker line (printed
+    first on stderr) has not been seen yet: stdout can arrive before it."""
+    deadline = time.monotonic() + timeout
+    while marker.pgid is None and not marker.done and time.monotonic() < deadline and not channel.closed:
+        if channel.recv_stderr_ready():
+            marker.feed(channel.recv_stderr(CHUNK))
+        else:
+            select.select([channel], [], [], POLL)
+    return marker.pgid
 
 
 def _kill_group(conn: Connection, pgid: int | None) -> str:
