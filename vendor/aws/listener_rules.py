@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from vendor.config.names import ownership_tags
 from vendor.plan.priority import (
-    MANAGED_BY,
     ObservedRule,
     RulePlan,
     SharedLoadBalancer,
@@ -58,7 +58,7 @@ class RuleResult:
 
 def rule_tags(wanted: WantedRule, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     tags = dict(extra or {})
-    tags.update({"ManagedBy": MANAGED_BY, "Customer": wanted.customer, "Environment": wanted.environment})
+    tags.update(ownership_tags(wanted.customer, wanted.environment))
     return tags
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from botocore.exceptions import ClientError
 
 from vendor.aws.base import code
+from vendor.config.names import MANAGED_BY
 from vendor.aws.handlers import handler
 from vendor.config.loader import ConfigFile
 from vendor.config.source import SourceError, load_yaml
@@ -38,7 +39,7 @@ def shared_certificate(ctx) -> str | None:
         for summary in page["CertificateSummaryList"]:
             tags = {t["Key"]: t.get("Value") for t in acm.list_tags_for_certificate(
                 CertificateArn=summary["CertificateArn"])["Tags"]}
-            if tags.get("ManagedBy") == "vend" and tags.get("Shared") == "true":
+            if tags.get("ManagedBy") == MANAGED_BY and tags.get("Shared") == "true":
                 return summary["CertificateArn"]
     return None
 

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from vendor.aws.images import Ami
+from vendor.config.names import ownership_tags
 
 # tags vend puts on every AMI it bakes (and on the AMI's snapshots); config tags cannot override them
 PROVENANCE_KEYS = ("ManagedBy", "Customer", "Environment", "SourceCommit", "ConfigHash", "BakeKey",
@@ -31,7 +32,7 @@ class Provenance:
 
     def tags(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         extra = extra or {}
-        mine = {"ManagedBy": "vend", "Customer": self.customer, "Environment": self.environment,
+        mine = {**ownership_tags(self.customer, self.environment),
                 "SourceCommit": self.source_commit, "ConfigHash": self.config_hash, "BakeKey": self.bake_key,
                 "BaseAmiId": self.base_ami_id, "BaseAmiName": self.base_ami_name,
                 "PackerVersion": self.packer_version, "BuildTime": self.build_time, "Builder": self.builder}

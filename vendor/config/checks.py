@@ -13,7 +13,7 @@ from vendor.config.model import Config
 Finding = tuple[tuple, str, str]
 
 ALB_CONDITION_VALUES = 5  # values across all conditions of one listener rule
-RESERVED_TAGS = ("ManagedBy", "Customer", "Environment")
+RESERVED_TAGS = names.OWNERSHIP_TAG_KEYS
 MAX_USER_TAGS = 50 - len(RESERVED_TAGS) - 1  # AWS allows 50; vend adds its own and SourceCommit
 ENGINE_MAJORS = {
     "postgres": {"12", "13", "14", "15", "16", "17"},

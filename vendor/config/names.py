@@ -4,6 +4,13 @@ from __future__ import annotations
 from vendor.config.model import Config
 
 PREFIX = "vend"
+MANAGED_BY = "vend"
+OWNERSHIP_TAG_KEYS = ("Customer", "Environment", "ManagedBy")
+
+
+def ownership_tags(customer: str, environment: str) -> dict[str, str]:
+    """The tags by which vend finds what it made: on every resource, every AMI, every rule."""
+    return dict(zip(OWNERSHIP_TAG_KEYS, (customer, environment, MANAGED_BY)))
 
 
 def base(config: Config) -> str:

@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vendor.config.model import Config
-from vendor.config.names import base
+from vendor.config.names import MANAGED_BY, base, ownership_tags
 
-MANAGED_BY = "vend"
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
@@ -54,8 +53,7 @@ def arn(facts: Facts, service: str, resource: str, *, regional: bool = True, acc
 
 def stack_tags(config: Config) -> dict[str, str]:
     """The user's extra tags plus vend's own; vend's win (the loader refuses reserved keys)."""
-    return {**config.tags, "ManagedBy": MANAGED_BY, "Customer": config.customer,
-            "Environment": config.environment}
+    return {**config.tags, **ownership_tags(config.customer, config.environment)}
 
 
 def shared_tags() -> dict[str, str]:

@@ -27,12 +27,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from vendor.config.model import Config
+from vendor.config.names import MANAGED_BY
 from vendor.plan.alb_match import pattern_matches
 
 MIN_PRIORITY = 1
 MAX_PRIORITY = 50000
 RULES_PER_LOAD_BALANCER = 100
-MANAGED_BY = "vend"
 FIX_FULL = "add another load balancer to routing/shared_load_balancers"
 
 

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 
 from vendor.config.loader import ConfigFile
 from vendor.config.model import Config
-from vendor.config.names import base
+from vendor.config.names import base, ownership_tags
 from vendor.paths import PACKER_DIR
 from vendor.render import templates
 from vendor.render.hcl import Raw, attributes, template_string
@@ -117,7 +117,7 @@ def _variables(c: Config) -> list[tuple[str, str]]:
 
 
 def _tags(c: Config) -> dict[str, object]:
-    tags: dict[str, object] = {"Customer": c.customer, "Environment": c.environment, "ManagedBy": "vend",
+    tags: dict[str, object] = {**ownership_tags(c.customer, c.environment),
                                "SourceCommit": Raw("var.source_commit")}
     tags.update(sorted(c.tags.items()))
     return tags
