@@ -1,29 +1,26 @@
-"""Routes for the local front door, read from ELBv2: vend's load balancers' HTTPS listener rules,
+"""Routes for the local front door, read from ELBv2: the load balancers' HTTPS listener rules,
 each with the healthy registered targets of the target group it forwards to."""
 from __future__ import annotations
 
 from typing import Callable
 
-from vendor.aws.listener_rules import read_rules
+from vendor.aws.listener_rules import is_https, listeners, read_rules
 from vendor.sandbox.frontdoor import Route
 
 SERVING = ("healthy", "initial", "unavailable")  # registered and not draining (moto has no health checker)
 
 
-def vend_https_listeners(elbv2) -> list[str]:
-    arns = [lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]]
-    out = []
-    for arn in arns:
-        for listener in elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"]:
-            if listener["Port"] == 443:
-                out.append(listener["ListenerArn"])
-    return out
+def https_listeners(elbv2) -> list[str]:
+    """The HTTPS:443 listener of every load balancer in the account and region."""
+    pages = elbv2.get_paginator("describe_load_balancers").paginate()
+    return [listener["ListenerArn"] for page in pages for lb in page["LoadBalancers"]
+            for listener in listeners(elbv2, lb["LoadBalancerArn"]) if is_https(listener)]
 
 
 def routes(elbv2, address_of: Callable[[str], str | None]) -> list[Route]:
     """`address_of(target id)` gives where a target answers (instance id -> local host address)."""
     out = []
-    for rule in read_rules(elbv2, vend_https_listeners(elbv2)):
+    for rule in read_rules(elbv2, https_listeners(elbv2)):
         for tg in rule.target_group_arns:
             health = elbv2.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
             targets = []

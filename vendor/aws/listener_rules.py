@@ -153,16 +153,20 @@ def _shared(elbv2, name: str) -> tuple[str, str, list[str]]:
             f"shared load balancer {name} (routing/shared_load_balancers) does not exist in "
             f"{elbv2.meta.region_name}; create it with an HTTPS listener on port {HTTPS_PORT}, or remove it "
             "from routing/shared_load_balancers") from None
-    listeners = _listeners(elbv2, lb_arn)
-    https = [l["ListenerArn"] for l in listeners if l["Protocol"] == "HTTPS" and l["Port"] == HTTPS_PORT]
+    found = listeners(elbv2, lb_arn)
+    https = [l["ListenerArn"] for l in found if is_https(l)]
     if not https:
         raise ListenerRulesError(
             f"shared load balancer {name} has no HTTPS listener on port {HTTPS_PORT}; add one with a "
             "certificate, or remove it from routing/shared_load_balancers")
-    return lb_arn, https[0], [l["ListenerArn"] for l in listeners]
+    return lb_arn, https[0], [l["ListenerArn"] for l in found]
 
 
-def _listeners(elbv2, lb_arn: str) -> list[dict]:
+def is_https(listener: dict) -> bool:
+    return listener["Protocol"] == "HTTPS" and listener["Port"] == HTTPS_PORT
+
+
+def listeners(elbv2, lb_arn: str) -> list[dict]:
     pages = elbv2.get_paginator("describe_listeners").paginate(LoadBalancerArn=lb_arn)
     return [listener for page in pages for listener in page["Listeners"]]
 
