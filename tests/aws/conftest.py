@@ -1,21 +1,17 @@
 """Fixtures for stack tests: a moto server over HTTP, and config copies seeded into it."""
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 
 import boto3
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from moto.server import ThreadedMotoServer
 
 from vendor.aws.calls import CallCounter
 from vendor.aws.endpoint import DUMMY_CREDENTIALS
 from vendor.aws.stack_ops import Target, context
 from vendor.config.loader import load_config
+from vendor.sandbox.certificates import self_signed
 from vendor.sandbox.emulator import relax_moto
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -75,18 +71,6 @@ class Cloud:
             zone = f"{region}{'ab'[i % 2]}"
             ids[old] = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.50.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
         return ids
-
-
-def self_signed(domain: str) -> tuple[bytes, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domain)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
-    return (cert.public_bytes(serialization.Encoding.PEM),
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()))
 
 
 def copy_config(name: str, tmp_path: Path, replace: dict[str, str]) -> Path:

@@ -88,13 +88,14 @@ def test_target_without_credentials_is_the_emulator():
 def test_sandbox_commands(tmp_path, monkeypatch):
     monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path))
     runner = CliRunner()
-    assert runner.invoke(sandbox, ["status"]).output == "no AWS emulator running\n"
+    assert runner.invoke(sandbox, ["status"]).output == "AWS emulator   not running\nservices       not running\n"
     started = runner.invoke(sandbox, ["start"])
     try:
         assert started.output.startswith("started AWS emulator at http://127.0.0.1:")
         running = runner.invoke(sandbox, ["status"])
-        assert running.exit_code == 0 and running.output.startswith("AWS emulator running at http://127.0.0.1:")
+        assert running.exit_code == 0 and running.output.startswith("AWS emulator   http://127.0.0.1:")
     finally:
         stopped = runner.invoke(sandbox, ["stop"])
-    assert stopped.output.startswith("stopped AWS emulator at http://127.0.0.1:")
+    assert stopped.output.startswith("stopped the AWS emulator (pid ")
+    assert stopped.output.endswith("the sandbox is stopped\n")
     assert runner.invoke(sandbox, ["status"]).exit_code == 3

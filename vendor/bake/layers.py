@@ -84,6 +84,9 @@ class LayerStore:
         for mounted in sorted(mounts_under(point), reverse=True):
             _run(["umount", "-l", mounted])
 
+    def ids(self) -> list[str]:
+        return sorted(p.name for p in self.root.glob("ami-*") if p.is_dir())
+
     def remove(self, ami_id: str) -> None:
         self.unmount(ami_id)
         if mounts_under(self.root / ami_id):

@@ -16,7 +16,7 @@ from vendor.aws import clients
 from vendor.aws.ami_rollout import AutoScalingRefresher, RolloutError, roll_out
 from vendor.aws.images import ImageError
 from vendor.bake.amazon import AmazonTarget
-from vendor.bake.baker import DEFAULT_TIMEOUT, Baker
+from vendor.bake.baker import DEFAULT_TIMEOUT, Baker, BakeResult
 from vendor.bake.images import listing
 from vendor.bake.layers import LayerError, LayerStore
 from vendor.bake.local import LocalTarget
@@ -107,14 +107,14 @@ def bake(config: str, commit: str, force: bool, roll: bool, keep_instances: bool
     secrets = _secrets(secret_vars)
     masker = Masker.for_run(secrets)
     try:
-        _bake(load_config(config), commit=commit, force=force, roll=roll, keep_instances=keep_instances,
-              prune_after=not no_prune, timeout=timeout_minutes * 60.0, secrets=secrets, out=Path(out))
+        bake_config(load_config(config), commit=commit, force=force, roll=roll, keep_instances=keep_instances,
+                    prune_after=not no_prune, timeout=timeout_minutes * 60.0, secrets=secrets, out=Path(out))
     except FAILURES as e:
         raise _fail(e, masker) from None
 
 
-def _bake(cf, *, commit: str, force: bool, roll: bool, keep_instances: bool, prune_after: bool, timeout: float,
-          secrets: dict[str, str], out: Path) -> None:
+def bake_config(cf, *, commit: str, force: bool, roll: bool, keep_instances: bool, prune_after: bool,
+                timeout: float, secrets: dict[str, str], out: Path) -> BakeResult:
     c = cf.config
     settings = BakeSettings.from_env()
     ec2 = clients.client("ec2", region=c.region)
@@ -137,6 +137,7 @@ def _bake(cf, *, commit: str, force: bool, roll: bool, keep_instances: bool, pru
                    f"(min healthy {policy.min_healthy_percentage}%)" if rollout.refresh_id
                    else f"instances of {base(c)} left alone (--keep-instances)")
     click.echo(f"{'reused' if result.reused else 'baked'} {result.ami.id} for {c.slug}")
+    return result
 
 
 @click.command()

@@ -18,6 +18,7 @@ from vendor.deploy.history import DeploymentLocked, GroupState
 from vendor.deploy.hosts_file import load_hosts
 from vendor.deploy.rollout import Group, Rollout, RolloutResult
 from vendor.deploy.traffic import HealthGatedTraffic
+from vendor.sandbox.environments import hosts_by_instance
 from vendor.state import default_state_dir
 
 CONFIG = click.argument("config", type=click.Path(dir_okay=False))
@@ -30,7 +31,7 @@ def _group(cf: ConfigFile) -> Group:
     return Group(application=name, name=name, group_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"vend:{name}")))
 
 
-def _state(cf: ConfigFile) -> GroupState:
+def group_state(cf: ConfigFile) -> GroupState:
     return GroupState(default_state_dir(), base(cf.config))
 
 
@@ -46,13 +47,15 @@ def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, ro
                           base(c), user=c.deploy.ssh.user, key_path=key or Path("~/.ssh/id_ed25519").expanduser())
         except NoSuchGroup as e:
             raise click.ClickException(f"{e}, or give --hosts")
-        hosts, tg_arns, target_of = found.hosts, found.target_group_arns, found.instance_ids.__getitem__
+        stand_ins = hosts_by_instance(default_state_dir())  # the sandbox's local hosts, if it runs
+        hosts = [stand_ins.get(found.instance_ids[h.name], h) for h in found.hosts]
+        tg_arns, target_of = found.target_group_arns, found.instance_ids.__getitem__
     traffic = None
     if tg_arns:
         inner = TargetGroupTraffic(clients.client("elbv2", region=c.region), tg_arns[0], c.routing.port,
                                    **({"target_of": lambda h: target_of(h.name)} if target_of else {}))
         traffic = HealthGatedTraffic(inner, HealthCheck.from_routing(c.routing), grace=c.deploy.health_check_grace_seconds)
-    return Rollout(hosts, _group(cf), _state(cf), traffic=traffic, strategy=strategy or c.deploy.strategy,
+    return Rollout(hosts, _group(cf), group_state(cf), traffic=traffic, strategy=strategy or c.deploy.strategy,
                    auto_rollback=rollback and c.deploy.auto_rollback,
                    on_output=lambda host, line: click.echo(f"  {host} | {line}"))
 
@@ -68,7 +71,7 @@ def _report(result: RolloutResult) -> None:
                f"({result.seconds:.1f}s, hook scripts {result.hook_seconds:.1f}s)")
 
 
-def _run(rollout: Rollout, bundle: bytes, revision: str) -> None:
+def run_rollout(rollout: Rollout, bundle: bytes, revision: str) -> None:
     try:
         result = rollout.deploy(bundle, revision)
     except DeploymentLocked as e:
@@ -105,7 +108,7 @@ def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str
     if bucket:
         key = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
         click.echo(f"bundle stored as s3://{bucket}/{key}")
-    _run(rollout_for(cf, hosts_file, strategy, not no_rollback), bundle.data, bundle.sha256)
+    run_rollout(rollout_for(cf, hosts_file, strategy, not no_rollback), bundle.data, bundle.sha256)
 
 
 @click.command()
@@ -118,7 +121,7 @@ def releases(config: str) -> None:
     Example:
       vend releases configs/acme-staging.yaml
     """
-    history = _state(load_config(config)).releases()
+    history = group_state(load_config(config)).releases()
     if not history:
         click.echo("no deployments yet")
     for r in reversed(history):
@@ -142,7 +145,7 @@ def rollback(config: str, revision: str | None, hosts_file: str | None) -> None:
       vend rollback configs/acme-staging.yaml 3f2a9c1b04de --hosts hosts.yaml
     """
     cf = load_config(config)
-    state = _state(cf)
+    state = group_state(cf)
     good = [r["revision"] for r in state.releases() if r["status"] == "Succeeded"]
     if revision:
         matches = sorted({g for g in good if g.startswith(revision)})
@@ -154,7 +157,7 @@ def rollback(config: str, revision: str | None, hosts_file: str | None) -> None:
         if not earlier:
             raise click.ClickException("no earlier good revision to roll back to (see vend releases)")
         target = earlier[-1]
-    _run(rollout_for(cf, hosts_file, None, rollback=True), state.bundle(target), target)
+    run_rollout(rollout_for(cf, hosts_file, None, rollback=True), state.bundle(target), target)
 
 
 COMMANDS = [deploy, releases, rollback]

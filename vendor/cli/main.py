@@ -1,14 +1,17 @@
 """The `vend` command: one click group, one module per noun."""
 from __future__ import annotations
 
+import os
+
 import click
 
 from vendor.cli import bake as bake_cmds
-from vendor.cli import config_cmds, deploy, pipeline
+from vendor.cli import config_cmds, deploy, pipeline, up
 from vendor.cli import stack as stack_cmds
 from vendor.cli.sandbox import sandbox
 from vendor.cli.approvals import approvals
 from vendor.cli.appspec import appspec
+from vendor.cli.world import use_running_sandbox
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -22,9 +25,11 @@ def cli() -> None:
     Example:
       vend validate configs/acme-production.yaml
       vend render configs/acme-production.yaml
+      sudo vend up configs/acme-production.yaml
     """
+    use_running_sandbox(os.environ)
 
 
-for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *pipeline.COMMANDS,
+for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *pipeline.COMMANDS, *up.COMMANDS,
                 appspec, approvals, sandbox]:
     cli.add_command(command)

@@ -69,9 +69,13 @@ def _open(config: str, profile: str | None, region: str | None, shared_certifica
         return running.url
 
     target = resolve_target(profile, start)
-    counter = CallCounter()
-    ctx = context(target, region or cf.config.region, counter)
-    return cf, target, ctx, load_stack(ctx, cf, shared_certificate=shared_certificate)
+    return (cf, target, *open_stack(cf, target, region, shared_certificate))
+
+
+def open_stack(cf, target, region: str | None = None, shared_certificate: str | None = None):
+    """(AWS context counting calls, the stack wanted for the config) in `target`."""
+    ctx = context(target, region or cf.config.region, CallCounter())
+    return ctx, load_stack(ctx, cf, shared_certificate=shared_certificate)
 
 
 def _title(verb: str, cf, target, ctx) -> str:
@@ -123,13 +127,17 @@ def apply(config, profile, region, shared_certificate) -> None:
     Example:
       vend apply configs/acme-production.yaml --profile acme
     """
-    cf, target, ctx, st = _open(config, profile, region, shared_certificate)
+    apply_stack(*_open(config, profile, region, shared_certificate))
+
+
+def apply_stack(cf, target, ctx, st) -> executor.Outcome:
     click.echo(_title("Applying", cf, target, ctx))
     outcome = executor.apply(ctx, st.resources, progress=_progress)
     n = render_plan.counts(outcome.steps)
     click.echo(f"Apply complete: {n['create']} created, {n['update']} updated, {n['delete']} deleted, "
                f"{n['keep']} unchanged.")
     click.echo(f"AWS API calls: {ctx.counter.total} ({ctx.counter.mutating} mutating)")
+    return outcome
 
 
 @click.command()

@@ -9,26 +9,24 @@ process and by the tests' in-process servers):
   sends bare names, which botocore parses into empty structures.
 - CodeDeploy: DeleteApplication (which also deletes the application's deployment groups) and
   DeleteDeploymentGroup are missing in moto; added here with AWS's semantics.
+- ACM: ImportCertificate with a CertificateArn this account and region do not have yet creates
+  the certificate under that ARN (AWS only re-imports existing ones). moto makes up its own ARNs,
+  so this is how the sandbox stands in for a certificate a config names (`vend up`).
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from vendor.processes import alive
+from vendor.sandbox import daemons
 
 RECORD = "emulator.json"
 LOG = "emulator.log"
-HOST = "127.0.0.1"
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
+HOST = daemons.HOST
 
 
 class EmulatorError(RuntimeError):
@@ -46,6 +44,7 @@ class Emulator:
 
 
 def relax_moto() -> None:
+    from moto.acm import models as acm
     from moto.codebuild import responses as codebuild
     from moto.codedeploy import responses as codedeploy
 
@@ -79,6 +78,20 @@ def relax_moto() -> None:
         groups.pop(self._get_param("deploymentGroupName"), None)
         return codedeploy.ActionResult({"hooksNotCleanedUp": []})
 
+    reimport = acm.AWSCertificateManagerBackend.import_certificate
+
+    def import_certificate(self, certificate, private_key, chain, arn, tags):
+        prefix = f":acm:{self.region_name}:{self.account_id}:certificate/"
+        if arn is not None and arn not in self._certificates and prefix in arn:
+            bundle = acm.CertBundle(self.account_id, certificate, private_key, chain=chain,
+                                    region=self.region_name, arn=arn)
+            self._certificates[arn] = bundle
+            if tags:
+                self.add_tags_to_certificate(arn, tags)
+            return arn
+        return reimport(self, certificate, private_key, chain, arn, tags)
+
+    acm.AWSCertificateManagerBackend.import_certificate = import_certificate
     codedeploy.CodeDeployResponse.delete_application = delete_application
     codedeploy.CodeDeployResponse.delete_deployment_group = delete_deployment_group
     codebuild._validate_required_params_source = check_source
@@ -88,31 +101,10 @@ def relax_moto() -> None:
 
 
 
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def status(state_dir: Path) -> Emulator | None:
     """The recorded emulator if its process is alive and answers; a stale record is removed."""
-    path = Path(state_dir) / RECORD
-    try:
-        emulator = Emulator(**json.loads(path.read_text()))
-    except (OSError, ValueError, TypeError):
-        return None
-    if alive(emulator.pid) and _answers(emulator.port):
-        return emulator
-    path.unlink(missing_ok=True)
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    record = daemons.read(Path(state_dir) / RECORD)
+    return Emulator(record["pid"], record["port"]) if record else None
 
 
 def start(state_dir: Path) -> tuple[Emulator, bool]:
@@ -120,46 +112,19 @@ def start(state_dir: Path) -> tuple[Emulator, bool]:
     running = status(state_dir)
     if running:
         return running, False
-    state = Path(state_dir)
-    state.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    with (state / LOG).open("ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "vendor.sandbox.emulator", str(port)],
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT
-    while not _answers(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise EmulatorError(f"the AWS emulator did not start on {HOST}:{port}; see {state / LOG}")
-        time.sleep(0.1)
-    emulator = Emulator(process.pid, port)
-    (state / RECORD).write_text(json.dumps(asdict(emulator)))
-    return emulator, True
+    state, port = Path(state_dir), daemons.free_port()
+    try:
+        record = daemons.launch(state / RECORD, [sys.executable, "-m", "vendor.sandbox.emulator", str(port)],
+                                {"port": port}, log=state / LOG, what="the AWS emulator")
+    except daemons.DaemonError as e:
+        raise EmulatorError(str(e)) from None
+    return Emulator(record["pid"], record["port"]), True
 
 
 def stop(state_dir: Path) -> Emulator | None:
     """Stop the recorded emulator (only that process); None when none was running."""
-    emulator = status(state_dir)
-    if emulator is None:
-        return None
-    os.kill(emulator.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while alive(emulator.pid) and time.monotonic() < deadline:
-        _reap(emulator.pid)
-        time.sleep(0.05)
-    if alive(emulator.pid):
-        os.kill(emulator.pid, signal.SIGKILL)
-        _reap(emulator.pid)
-    (Path(state_dir) / RECORD).unlink(missing_ok=True)
-    return emulator
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass  # not our child: its parent reaps it
+    record = daemons.terminate(Path(state_dir) / RECORD)
+    return Emulator(record["pid"], record["port"]) if record else None
 
 
 def serve(port: int) -> None:
@@ -168,7 +133,7 @@ def serve(port: int) -> None:
     relax_moto()
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
-    signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # all state is in memory: nothing to flush
     while True:
         time.sleep(3600)
 

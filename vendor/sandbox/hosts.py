@@ -144,6 +144,14 @@ class LocalHosts:
             self._machines.clear()
             self._release_lock()
 
+    def detach(self) -> list[Host]:
+        """Leave the hosts running on their own and give up the prefix (the sandbox keeps hosts
+        between commands). A later LocalHosts with the same prefix removes them: stop_all()."""
+        hosts = self.hosts
+        self._machines.clear()
+        self._release_lock()
+        return hosts
+
     def __enter__(self) -> LocalHosts:
         return self
 

@@ -1,0 +1,167 @@
+"""The README's main flow, end to end with the real command, on the production example:
+
+`vend up` (emulator, local bake, stack, three local SSH hosts, services) -> `vend push` of the
+starter app -> approval from the emailed link in a real browser -> one-at-a-time rollout -> the
+app answers through the front door; then a push whose ValidateService fails rolls back while
+the front door keeps serving the old version (no request fails); then `vend down` leaves no
+process, network namespace or mount behind.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.browser import decide_in_browser, missing as browser_missing
+from vendor.approvals import outbox
+from vendor.approvals.settings import Settings
+from vendor.processes import alive
+from vendor.sandbox import emulator, environments, netns, services
+from vendor.sandbox.hosts import missing_requirements
+from vendor.sandbox.rootfs import mounts_under
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = "configs/acme-production.yaml"
+VEND = str(Path(sys.executable).with_name("vend"))
+HOST = "shop.acme.example"
+
+
+def _why_not() -> str | None:
+    problems = missing_requirements()
+    if problems:
+        return "local hosts unavailable: " + "; ".join(problems)
+    if not shutil.which("apache2ctl") or not shutil.which("php"):
+        return "the production example's image needs apache2 and php on this machine (scripts/setup)"
+    return browser_missing()
+
+
+pytestmark = [pytest.mark.root, pytest.mark.skipif(_why_not() is not None, reason=_why_not() or "")]
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VEND_"))}
+    env["VEND_STATE_DIR"] = str(tmp_path / "state")
+    try:
+        yield env, tmp_path
+    finally:
+        subprocess.run([VEND, "down", CONFIG], cwd=REPO, env=env, capture_output=True, timeout=120)
+
+
+def vend(env, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([VEND, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=dev@acme.example", "-c", "user.name=Acme Dev", *args],
+                   cwd=repo, check=True, capture_output=True)
+
+
+def front_door(url: str) -> tuple[int, str]:
+    request = urllib.request.Request(url + "/", headers={"Host": HOST})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError as e:
+        return 0, str(e)
+
+
+def approve_emailed_link(state: Path, seen: int) -> str:
+    """Wait for the next approval mail (caught over SMTP), click Approve in a real browser."""
+    box = Settings.from_env({"VEND_STATE_DIR": str(state)}).outbox
+    for _ in range(600):
+        mails = outbox.entries(box)
+        if len(mails) > seen:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("no approval mail arrived")
+    text = outbox.text_of(outbox.read(box, mails[seen].key))
+    link = re.search(r"^Approve: (\S+)$", text, re.M).group(1)
+    return decide_in_browser(link, "approve", screenshot=f"up-approval-{seen}.png")
+
+
+def test_up_push_approve_rollout_rollback_down(sandbox):
+    env, tmp = sandbox
+    state = Path(env["VEND_STATE_DIR"])
+
+    up = vend(env, "up", CONFIG, "--out", str(tmp / "build"))
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "acme/production is up in the sandbox" in up.stdout
+    assert "imported a self-signed stand-in for arn:aws:acm:eu-west-1:123456789012:certificate/" in up.stdout
+    svc, emu = services.status(state), emulator.status(state)
+    [record] = environments.load_all(state)
+    assert len(record.hosts) == 3  # one local host per InService instance (fleet/desired 3)
+    assert f"vend push {CONFIG} {tmp / 'build'}/acme-production/app" in up.stdout  # next steps
+
+    again = vend(env, "up", CONFIG, "--out", str(tmp / "build"))  # converges: nothing new
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "reused" in again.stdout and "0 created, 0 updated, 0 deleted" in again.stdout
+    assert "3 local host(s) running" in again.stdout and environments.load_all(state) == [record]
+
+    # the customer's repository: the starter app, version 1
+    repo = tmp / "shop"
+    shutil.copytree(tmp / "build" / "acme-production" / "app", repo)
+    index = repo / "app" / "index.php"
+    index.write_text(index.read_text() + '\necho "<p>version 1</p>";\n')
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Shop version 1")
+
+    push = subprocess.Popen([VEND, "push", CONFIG, str(repo)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    assert "acme/production is approved" in approve_emailed_link(state, 0)
+    out, _ = push.communicate(timeout=300)
+    assert push.returncode == 0, out
+    assert re.search(r"Approve  Succeeded  approved by (release-manager|cto)@acme\.example", out), out
+    served = [re.match(r"\s*(i-\w+) \| ", line).group(1) for line in out.splitlines() if re.match(r"\s*i-\w+ \| ", line)]
+    assert [h for i, h in enumerate(served) if i == 0 or served[i - 1] != h] == sorted(record.hosts), out  # one at a time
+    status, body = front_door(svc.front_door)
+    assert (status, "version 1" in body, "Hello from acme (production)" in body) == (200, True, True), body
+
+    # version 2 fails its ValidateService: the rollout stops at the first host and rolls it back
+    index.write_text(index.read_text().replace("version 1", "version 2"))
+    (repo / "scripts" / "validate_service.sh").write_text("#!/bin/sh\necho 'version 2 is broken'\nexit 1\n")
+    git(repo, "commit", "-qam", "Shop version 2 (broken)")
+    answers, done = [], threading.Event()
+
+    def hammer():
+        while not done.is_set():
+            answers.append(front_door(svc.front_door))
+            time.sleep(0.02)
+
+    push = subprocess.Popen([VEND, "push", CONFIG, str(repo)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    approve_emailed_link(state, 2)  # two approvers were mailed for the first push
+    watcher = threading.Thread(target=hammer)
+    watcher.start()
+    try:
+        out, _ = push.communicate(timeout=300)
+    finally:
+        done.set()
+        watcher.join()
+    assert push.returncode == 1, out
+    assert "ValidateService" in out and "rolled back to" in out, out
+    failed = [a for a in answers if a[0] != 200 or "version 1" not in a[1]]
+    assert len(answers) > 20 and failed == [], failed[:3]
+    assert "version 1" in front_door(svc.front_door)[1]
+
+    down = vend(env, "down", CONFIG)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert not alive(svc.pid) and not alive(emu.pid)
+    assert [n for n in netns.list_netns() if n.startswith(f"{record.prefix}-")] == []
+    assert [link for link in netns.list_links() if link.startswith(f"{record.prefix}-")] == []
+    assert mounts_under(state) == [] and mounts_under(Path(tempfile.gettempdir()) / f"{record.prefix}-hosts") == []
+    assert environments.load_all(state) == []
