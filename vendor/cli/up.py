@@ -13,10 +13,11 @@ from pathlib import Path
 
 import click
 
-from vendor.aws import certificates, clients, executor
+from vendor.aws import clients, executor, stand_ins
 from vendor.aws.endpoint import DUMMY_CREDENTIALS
 from vendor.aws.fleet import fleet
-from vendor.aws.stack_ops import Target
+from vendor.aws.observe import zones
+from vendor.aws.stack_ops import Target, context
 from vendor.bake.baker import DEFAULT_TIMEOUT
 from vendor.bake.layers import LayerStore
 from vendor.cli.bake import COMMIT, FAILURES, bake_config
@@ -58,14 +59,19 @@ def _commit(cf: ConfigFile) -> str:
     return found.stdout.strip() if found.returncode == 0 and COMMIT.match(found.stdout.strip()) else "uncommitted"
 
 
-def _certificates(cf: ConfigFile, ctx) -> None:
+def _stand_ins(cf: ConfigFile, ctx) -> None:
+    """What the config says the customer already has: their network, their certificate."""
     c = cf.config
+    if c.network.vpc_id:
+        created = stand_ins.network_at(ctx.client("ec2"), c.network.vpc_id,
+                                       [*c.network.public_subnet_ids, *c.network.private_subnet_ids], zones(ctx))
+        click.echo(f"  network {c.network.vpc_id}: {'stand-ins created for ' + ', '.join(created) if created else 'present'}")
     if dedicated(c) and c.routing.certificate_arn:
-        imported = certificates.import_at(ctx.client("acm"), c.routing.certificate_arn, self_signed(c.routing.domain))
-        click.echo(f"  {'imported a self-signed stand-in for' if imported else 'present:'} {c.routing.certificate_arn}")
+        imported = stand_ins.certificate_at(ctx.client("acm"), c.routing.certificate_arn, self_signed(c.routing.domain))
+        click.echo(f"  certificate {c.routing.certificate_arn}: {'self-signed stand-in imported' if imported else 'present'}")
     elif not dedicated(c):
-        arn, imported = certificates.ensure_shared(ctx, self_signed(SHARED_CERT_DOMAIN))
-        click.echo(f"  shared load balancer certificate {arn}{' (self-signed, imported)' if imported else ''}")
+        arn, imported = stand_ins.shared_certificate_for(ctx, self_signed(SHARED_CERT_DOMAIN))
+        click.echo(f"  shared load balancer certificate {arn}: {'self-signed, imported' if imported else 'present'}")
 
 
 def _instances(cf: ConfigFile) -> list[str]:
@@ -138,9 +144,8 @@ def up(config: str, commit: str | None, out: str) -> None:
     running, started = emulator.start(state)
     click.echo(f"  {'started' if started else 'running'} at {running.url}")
     target = _use_emulator(running.url)
-    _step(2, "certificates")
-    ctx, _ = open_stack(cf, target)
-    _certificates(cf, ctx)
+    _step(2, "stand-ins for what the customer already has")
+    _stand_ins(cf, context(target, cf.config.region))
     _step(3, "image (local bake)")
     try:
         baked = bake_config(cf, commit=commit or _commit(cf), force=False, roll=False, keep_instances=True,

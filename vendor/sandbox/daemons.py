@@ -19,6 +19,7 @@ from vendor.processes import alive
 HOST = "127.0.0.1"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 class DaemonError(RuntimeError):
@@ -88,6 +89,16 @@ def terminate(path: Path) -> dict | None:
         _reap(pid)
     Path(path).unlink(missing_ok=True)
     return record
+
+
+def hold_stop_signals() -> None:
+    """Call before starting threads: SIGTERM and SIGINT then stay pending until `wait_for_stop`
+    takes them (a handler would run only if the kernel picked the main thread to deliver to)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def wait_for_stop() -> int:
+    return signal.sigwait(STOP_SIGNALS)
 
 
 def _reap(pid: int) -> None:

@@ -9,20 +9,17 @@ process and by the tests' in-process servers):
   sends bare names, which botocore parses into empty structures.
 - CodeDeploy: DeleteApplication (which also deletes the application's deployment groups) and
   DeleteDeploymentGroup are missing in moto; added here with AWS's semantics.
-- ACM: ImportCertificate with a CertificateArn this account and region do not have yet creates
-  the certificate under that ARN (AWS only re-imports existing ones). moto makes up its own ARNs,
-  so this is how the sandbox stands in for a certificate a config names (`vend up`).
+- Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
 """
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from vendor.sandbox import daemons
+from vendor.sandbox.moto_stand_ins import allow_named_ids
 
 RECORD = "emulator.json"
 LOG = "emulator.log"
@@ -44,7 +41,6 @@ class Emulator:
 
 
 def relax_moto() -> None:
-    from moto.acm import models as acm
     from moto.codebuild import responses as codebuild
     from moto.codedeploy import responses as codedeploy
 
@@ -78,26 +74,13 @@ def relax_moto() -> None:
         groups.pop(self._get_param("deploymentGroupName"), None)
         return codedeploy.ActionResult({"hooksNotCleanedUp": []})
 
-    reimport = acm.AWSCertificateManagerBackend.import_certificate
-
-    def import_certificate(self, certificate, private_key, chain, arn, tags):
-        prefix = f":acm:{self.region_name}:{self.account_id}:certificate/"
-        if arn is not None and arn not in self._certificates and prefix in arn:
-            bundle = acm.CertBundle(self.account_id, certificate, private_key, chain=chain,
-                                    region=self.region_name, arn=arn)
-            self._certificates[arn] = bundle
-            if tags:
-                self.add_tags_to_certificate(arn, tags)
-            return arn
-        return reimport(self, certificate, private_key, chain, arn, tags)
-
-    acm.AWSCertificateManagerBackend.import_certificate = import_certificate
     codedeploy.CodeDeployResponse.delete_application = delete_application
     codedeploy.CodeDeployResponse.delete_deployment_group = delete_deployment_group
     codebuild._validate_required_params_source = check_source
     codebuild._validate_required_params_artifacts = check_artifacts
     codedeploy._deployment_group_info = group_info
     codebuild._vend_relaxed = True
+    allow_named_ids()
 
 
 
@@ -131,11 +114,10 @@ def serve(port: int) -> None:
     from moto.server import ThreadedMotoServer
 
     relax_moto()
-    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
-    server.start()
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # all state is in memory: nothing to flush
-    while True:
-        time.sleep(3600)
+    daemons.hold_stop_signals()
+    ThreadedMotoServer(ip_address=HOST, port=port, verbose=False).start()
+    daemons.wait_for_stop()
+    os._exit(0)  # all state is in memory: nothing to flush
 
 
 if __name__ == "__main__":

@@ -10,10 +10,8 @@ mail through its catcher and put its address in approval links (see `settings_en
 """
 from __future__ import annotations
 
-import signal
 import socket
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,16 +127,14 @@ def serve(state_dir: Path, front_door_port: int, web_port: int, smtp_port: int) 
     settings = Settings.from_env({"VEND_STATE_DIR": str(state_dir),
                                   "VEND_APPROVALS_BIND": f"{daemons.HOST}:{web_port}",
                                   "VEND_APPROVALS_PUBLIC_URL": f"http://{daemons.HOST}:{web_port}"})
+    daemons.hold_stop_signals()
     web = BackgroundServer(app_from_settings(settings), settings).start()
     mail = Controller(Catcher(settings.outbox), hostname=daemons.HOST, port=smtp_port)
     mail.start()
     # refresh=0: every request sees the target group as it is now, so a host the rollout has
     # just deregistered gets no new request (the ALB's behaviour once a target is draining)
     door = FrontDoor(_routes(state_dir), port=front_door_port, refresh=0).start()
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    done.wait()
+    daemons.wait_for_stop()
     door.stop()
     mail.stop()
     web.stop()
