@@ -57,3 +57,38 @@ def test_html_part_has_both_links_and_escapes():
 def test_unknown_changes_are_said_to_be_unknown():
     text = _email(_request(changes=())).get_body(("plain",)).get_content()
     assert "What changed since the last release: not known.\n" in text
+
+
+PLAN = ("Plan for acme/production in eu-west-1 (plan 696e1e617123):",
+        "  ~ update launch template vend-acme-production (lt-1)",
+        "      image: ami-old -> ami-new",
+        "Plan: 0 to create, 1 to update, 0 to delete, 30 unchanged.",
+        "AMI: ami-old -> ami-new")
+
+
+def _planned():
+    return ApprovalRequest("apr-1", "acme", "production", ("ann@example.com",),
+                           Summary("infrastructure plan 696e1e617123", "0123456789abcdef", "ami-old -> ami-new",
+                                   ("Use the new image (Ann, 2026-02-01T09:30:00Z): configs/acme-production.yaml",),
+                                   plan=PLAN), T, T + 7 * 86400)
+
+
+def test_the_plan_is_in_the_text_part_before_the_links():
+    msg = _email(_planned())
+    assert msg["Subject"] == "Approval needed: acme/production infrastructure plan 696e1e617123"
+    text = msg.get_body(("plain",)).get_content()
+    assert text.split("What changed since the last release:\n")[1].split("Approve:")[0] == (
+        "  - Use the new image (Ann, 2026-02-01T09:30:00Z): configs/acme-production.yaml\n"
+        "\n"
+        "What apply will do in AWS (exactly this; if AWS changes first, you are asked again):\n"
+        "  Plan for acme/production in eu-west-1 (plan 696e1e617123):\n"
+        "    ~ update launch template vend-acme-production (lt-1)\n"
+        "        image: ami-old -> ami-new\n"
+        "  Plan: 0 to create, 1 to update, 0 to delete, 30 unchanged.\n"
+        "  AMI: ami-old -> ami-new\n"
+        "\n")
+
+
+def test_the_plan_is_in_the_html_part_escaped():
+    html = _email(_planned()).get_body(("html",)).get_content()
+    assert "image: ami-old -&gt; ami-new" in html and "<pre" in html

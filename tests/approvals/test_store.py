@@ -22,6 +22,18 @@ def test_round_trip(store):
     assert store.pending(T) == [got] and store.pending(T + 3600) == []
 
 
+def test_round_trip_of_a_plan_and_of_a_request_stored_before_plans(store):
+    planned = ApprovalRequest("apr-2", "acme", "production", ("ann@example.com",),
+                              Summary(commit="abc123", plan=("Plan for acme/production:", "  ~ update x")), T, T + 3600)
+    store.add(planned)
+    assert store.get("apr-2") == planned
+    store.add(_request("apr-3"))
+    with store._connect() as db:  # a row written before summaries had a plan
+        db.execute("UPDATE requests SET summary = ? WHERE id = 'apr-3'",
+                   ('{"revision": "r42", "commit": "abc123", "ami": "ami-1", "changes": [], "details_url": ""}',))
+    assert store.get("apr-3").summary == Summary("r42", "abc123", "ami-1")
+
+
 def test_only_one_of_many_concurrent_deciders_wins(store):
     store.add(_request())
     wins = []

@@ -38,6 +38,17 @@ def test_get_shows_confirmation_and_never_decides(web, gate, store, request_):
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
 
 
+def test_the_confirmation_page_shows_the_plan_being_approved(web, gate, store):
+    plan = ("Plan for acme/production in eu-west-1 (plan 696e1e617123):", "      image: ami-old -> <ami-new>")
+    request = gate.request(customer="acme", environment="production", approvers=[ANN],
+                           summary=Summary(commit="abc123", plan=plan), timeout=3600)
+    status, body, _ = http("GET", _url(web, gate, request, ANN))
+    assert status == 200
+    assert ("<pre>Plan for acme/production in eu-west-1 (plan 696e1e617123):\n"
+            "      image: ami-old -&gt; &lt;ami-new&gt;</pre>") in body
+    assert store.get(request.id).status == PENDING
+
+
 def test_post_from_the_page_decides_and_records_who_when_where(web, gate, store, clock, request_):
     clock.advance(30)
     status, body, _ = _post(_url(web, gate, request_, BOB, "reject"), "reject", "  not on a Friday ")

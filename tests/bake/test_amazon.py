@@ -13,7 +13,7 @@ from tests.bake.conftest import CONFIGS
 from vendor.aws import images as ec2_images
 from vendor.bake.amazon import AmazonTarget, hcl_map
 from vendor.bake.baker import Baker
-from vendor.bake.images import description
+from vendor.bake.images import CommitInfo, description
 from vendor.bake.masking import Masker
 from vendor.bake.runner import Console, Packer, Run
 from vendor.bake.target import Finished
@@ -51,15 +51,21 @@ def baker(ec2, tmp_path, written=None):
 
 @needs_packer
 def test_the_ec2_template_tags_with_provenance_and_puts_the_key_in_the_description(ec2, cf, tmp_path):
-    prepared = baker(ec2, tmp_path).prepare(cf, commit="abc1234")
+    info = CommitInfo("2026-02-01T09:30:00Z", "Ann Example <ann@shop.example>", 'Say "hi" ${not.a.var}')
+    prepared = baker(ec2, tmp_path).prepare(cf, commit="abc1234", info=info)
     template = next(f.content for f in prepared.files if f.path == "packer-shop-test.pkr.hcl")
-    assert '  ami_description = "vend image for shop/test at ${var.source_commit} (bake key ${var.bake_key})"\n' in template
+    assert ('  ami_description = "vend image for shop/test at ${var.source_commit} (bake key ${var.bake_key})'
+            '${var.commit_details}"\n') in template
     assert "  tags            = merge(local.tags, var.provenance)\n" in template
     assert "  snapshot_tags   = merge(local.tags, var.provenance)\n" in template
     write(prepared.files, tmp_path / "out")
     tags = prepared.provenance.tags(cf.config.tags)
+    with AmazonTarget(ec2).session(cf.config, prepared.provenance, print) as session:
+        variables = dict(session.variables)
+    assert variables["commit_details"] == '; 2026-02-01T09:30:00Z by Ann Example <ann@shop.example>: Say "hi" ${not.a.var}'
+    assert variables["provenance"] == hcl_map(tags)
     run = Run(tmp_path / "out", "packer-shop-test.pkr.hcl", "shop-test.pkrvars.hcl",
-              [("source_commit", "abc1234"), ("bake_key", prepared.provenance.bake_key), ("provenance", hcl_map(tags))])
+              [("source_commit", "abc1234"), *session.variables])
     Packer().validate(run, Masker())  # raises unless valid
     assert prepared.provenance.base_ami_name == "ubuntu/images/hvm-ssd/ubuntu-xenial-16.04-amd64-server-20170721"
 

@@ -1,7 +1,8 @@
 """Pure planning: provenance tags, reuse by bake key, retention."""
 from vendor.aws.images import Ami
 from vendor.bake.images import (
-    Bake, Provenance, RetentionPlan, Reuse, description, listing, plan_bake, plan_retention, recovered_tags,
+    Bake, CommitInfo, Provenance, RetentionPlan, Reuse, description, listing, plan_bake, plan_retention,
+    recovered_tags,
 )
 
 KEY = "ab" * 32
@@ -28,6 +29,37 @@ def test_provenance_tags_and_config_tags_that_cannot_override_them():
 
 def test_description_carries_the_bake_key():
     assert description("shop", "test", "abc1234", KEY) == f"vend image for shop/test at abc1234 (bake key {KEY})"
+
+
+SHA = "f62913386bf88dbef8186816fff015bee83d9ce0"
+ANN = CommitInfo("2026-02-01T09:30:00Z", "Ann Example <ann@shop.example>", "Raise the fleet to 3")
+
+
+def test_description_carries_the_commit_time_author_and_subject_after_the_key():
+    assert description("shop", "production", SHA, KEY, ANN) == (
+        f"vend image for shop/production at {SHA} (bake key {KEY}); "
+        "2026-02-01T09:30:00Z by Ann Example <ann@shop.example>: Raise the fleet to 3")
+    assert description("shop", "test", "abc1234", KEY, CommitInfo(subject="Only\n a   subject")) == (
+        f"vend image for shop/test at abc1234 (bake key {KEY}); Only a subject")
+    assert description("shop", "test", "abc1234", KEY, CommitInfo()) == description("shop", "test", "abc1234", KEY)
+    assert description("shop", "test", "abc1234", KEY, CommitInfo(subject="Use {{ .BuildRegion }}")).endswith(
+        "; Use { { .BuildRegion } }")  # Packer expands {{ }} in ami_description
+
+
+def test_a_long_message_is_cut_to_ec2s_255_characters_and_the_key_stays_whole():
+    long = CommitInfo("2026-02-01T09:30:00Z", "Ann Example <ann@shop.example>", "Rework " + "the fleet " * 30)
+    text = description("shop", "production", SHA, KEY, long)
+    assert len(text) <= 255 and text.endswith(" the fleet the...")  # cut after a whole word
+    assert text.startswith(f"vend image for shop/production at {SHA} (bake key {KEY}); 2026-02-01T09:30:00Z by Ann")
+    widest = description("c" * 20, "e" * 12, SHA, KEY, CommitInfo("2026-02-01T09:30:00Z", "A" * 100 + " <a@b.c>", "x" * 100))
+    assert len(widest) == 255 and f"by {'A' * 45}...: x" in widest and widest.endswith("x...")  # no word end
+
+
+def test_the_commit_is_parsed_back_from_old_and_new_descriptions():
+    for info in (CommitInfo(), ANN):
+        left = Ami(id="ami-0000000000000000a", name="vend-shop-test-x", state="available", created="2026-01-30T08:00:00Z",
+                   description=description("shop", "test", "old1234", KEY, info))
+        assert recovered_tags(left, PROVENANCE)["SourceCommit"] == "old1234"
 
 
 def test_an_untagged_ami_of_an_interrupted_bake_gets_its_own_commit_and_creation_time():

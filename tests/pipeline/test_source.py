@@ -1,6 +1,7 @@
 """The Source stage: git archive at a ref, or a plain directory copy."""
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -59,3 +60,18 @@ def test_git_url_is_cloned(tmp_path):
     _commit(repo, "remote")
     revision = fetch_source(f"file://{repo}", "main", tmp_path / "out")
     assert revision.subject == "remote" and (tmp_path / "out" / "a").read_text() == "from url"
+
+
+def test_the_commit_author_and_date_in_utc(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    (repo / "a").write_text("a")
+    env = {"GIT_AUTHOR_NAME": "Ann Example", "GIT_AUTHOR_EMAIL": "ann@shop.example",
+           "GIT_AUTHOR_DATE": "2026-02-01T10:30:00+01:00", "GIT_COMMITTER_NAME": "c", "GIT_COMMITTER_EMAIL": "c@x.io",
+           "PATH": os.environ["PATH"]}
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "commit", "-qm", "Raise the fleet"], cwd=repo, check=True, env=env)
+    revision = fetch_source(str(repo), "main", tmp_path / "out")
+    assert (revision.subject, revision.author, revision.date) == (
+        "Raise the fleet", "Ann Example <ann@shop.example>", "2026-02-01T09:30:00Z")

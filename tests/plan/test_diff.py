@@ -60,3 +60,15 @@ def test_text_and_json():
     assert data["summary"] == {"create": 1, "update": 1, "delete": 0, "keep": 0, "blocked": 0}
     assert data["steps"][1] == {"action": "update", "kind": "auto-scaling group", "name": "g", "id": "g",
                                 "changes": [{"field": "max", "from": 2, "to": 4}]}
+
+
+def test_an_attribute_an_update_renews_is_known_only_after_apply():
+    template = Resource("launch template", "t", {"image": "ami-new"}, renewed=("version",))
+    group = Resource("auto-scaling group", "g", {"version": Ref("launch template", "t", "version"), "max": 2})
+    observed = {"launch template t": Observed("lt-1", {"image": "ami-old"}, {"version": 3}),
+                "auto-scaling group g": Observed("g", {"version": 3, "max": 2})}
+    assert [(s.action, s.changes) for s in plan_apply([template, group], observed)] == [
+        ("update", (Change("image", "ami-old", "ami-new"),)),
+        ("update", (Change("version", 3, "(known after apply)"),))]
+    observed["launch template t"] = Observed("lt-1", {"image": "ami-new"}, {"version": 3})
+    assert [s.action for s in plan_apply([template, group], observed)] == ["keep", "keep"]

@@ -25,7 +25,10 @@ A release is waiting for your approval.
 {% if s.changes %}What changed since the last release:
 {% for c in s.changes %}  - {{ c }}
 {% endfor %}{% else %}What changed since the last release: not known.
-{% endif %}
+{% endif %}{% if s.plan %}
+What apply will do in AWS (exactly this; if AWS changes first, you are asked again):
+{% for line in s.plan %}  {{ line }}
+{% endfor %}{% endif %}
 Approve: {{ approve_url }}
 
 Reject:  {{ reject_url }}
@@ -52,6 +55,8 @@ HTML = """\
 </table>
 <p><b>What changed since the last release:</b>{% if not s.changes %} not known.{% endif %}</p>
 {% if s.changes %}<ul>{% for c in s.changes %}<li>{{ c }}</li>{% endfor %}</ul>{% endif %}
+{% if s.plan %}<p><b>What apply will do in AWS</b> (exactly this; if AWS changes first, you are asked again):</p>
+<pre style="background:#f6f8fa;padding:8px;font-size:small">{{ s.plan|join("\n") }}</pre>{% endif %}
 <p>
 <a href="{{ approve_url }}" style="background:#1a7f37;color:#fff;padding:8px 16px;text-decoration:none">Approve</a>
 &nbsp;

@@ -27,13 +27,15 @@ class PipelineRef:
 
 @dataclass(frozen=True)
 class Summary:
-    """What is being approved. `changes` is empty when nothing is known about the last release."""
+    """What is being approved. `changes` is empty when nothing is known about the last release;
+    `plan` (lines of text) is what an infrastructure release will change in AWS."""
 
     revision: str = ""
     commit: str = ""
     ami: str = ""
     changes: tuple[str, ...] = ()
     details_url: str = ""
+    plan: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

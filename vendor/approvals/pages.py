@@ -21,7 +21,7 @@ table { border-collapse: collapse; margin: 1rem 0 } th, td { text-align: left; p
 th { color: #555; font-weight: 600 } code { font-size: .95em } td ul { margin: 0; padding-left: 1.2rem }
 .box { border: 1px solid #ccc; border-radius: 6px; padding: 1rem 1.25rem }
 .bad { border-color: #cf222e; background: #fff5f5 } .good { border-color: #1a7f37; background: #f3fbf5 }
-textarea { width: 100%; min-height: 4rem; font: inherit }
+textarea { width: 100%; min-height: 4rem; font: inherit } pre { white-space: pre-wrap; font-size: .85rem; margin: 0 }
 button { font: inherit; font-size: 1.1rem; padding: .5rem 1.5rem; border: 0; border-radius: 6px; color: #fff; cursor: pointer }
 .approve { background: #1a7f37 } .reject { background: #cf222e } .muted { color: #666; font-size: .9rem }
 </style></head>
@@ -39,6 +39,7 @@ button { font: inherit; font-size: 1.1rem; padding: .5rem 1.5rem; border: 0; bor
 <tr><th>Expires</th><td>{{ iso(r.expires_at) }}</td></tr>
 <tr><th>Changes</th><td>{% if r.summary.changes %}<ul>{% for c in r.summary.changes %}<li>{{ c }}</li>{% endfor %}</ul>
 {% else %}not known{% endif %}</td></tr>
+{% if r.summary.plan %}<tr><th>Plan</th><td><pre>{{ r.summary.plan|join("\n") }}</pre></td></tr>{% endif %}
 </table>
 """,
     "confirm.html": """{% extends "layout.html" %}{% block body %}

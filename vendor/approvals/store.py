@@ -124,6 +124,7 @@ def _from_row(row: sqlite3.Row) -> ApprovalRequest:
                             row["link_id"] or "")
     summary = json.loads(row["summary"])
     summary["changes"] = tuple(summary.get("changes", ()))
+    summary["plan"] = tuple(summary.get("plan", ()))
     pipeline = json.loads(row["pipeline"]) if row["pipeline"] else None
     return ApprovalRequest(
         id=row["id"], customer=row["customer"], environment=row["environment"],

@@ -4,6 +4,9 @@
 reads the resource again (another apply may have run, an earlier step may have created what a
 Ref points at), acts, and reads it back. Every create first looks the resource up by tag or
 name, so an apply interrupted anywhere converges when run again, without duplicates.
+
+`check`, when given, sees each create, update and delete (as just read) before it is made and may
+raise to stop the apply there: the release pipeline refuses a step its approved plan does not cover.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from vendor.plan.diff import Step, plan_apply, plan_destroy, step
 from vendor.plan.resources import Observed, Resource, is_resolved, refs_in, resolve
 
 Progress = Callable[[Step, str], None]  # (step, "start" | "done"); done steps carry the resource id
+Check = Callable[[Step], None]  # raises to stop before the step is made
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,11 @@ def refuse_blocked(steps: Sequence[Step]) -> None:
         raise StackError("; ".join(f"{s.key}: {s.note}" for s in blocked))
 
 
-def apply(ctx, resources: Sequence[Resource], *, progress: Progress = _quiet) -> Outcome:
+def _unchecked(step: Step) -> None:
+    pass
+
+
+def apply(ctx, resources: Sequence[Resource], *, progress: Progress = _quiet, check: Check = _unchecked) -> Outcome:
     refuse_blocked(plan_apply(resources, observe(ctx, resources)))
     known: dict[str, Observed] = {}
     done: list[Step] = []
@@ -54,6 +62,7 @@ def apply(ctx, resources: Sequence[Resource], *, progress: Progress = _quiet) ->
             if not is_resolved(props):
                 wanting = ", ".join(sorted({str(r) for r in refs_in(props)}))
                 raise StackError(f"{res.key} needs {wanting}, which does not exist; run apply again")
+            check(s)
             progress(s, "start")
             if s.action == "create":
                 result = h.create(ctx, res, props)
@@ -68,6 +77,7 @@ def apply(ctx, resources: Sequence[Resource], *, progress: Progress = _quiet) ->
         observed = handler(res.kind).read(ctx, res, resolve(dict(res.props), known))
         if observed is not None and not res.shared:
             s = Step("delete", res, id=observed.id)
+            check(s)
             progress(s, "start")
             handler(res.kind).delete(ctx, res, observed)
             progress(s, "done")

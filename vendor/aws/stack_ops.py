@@ -1,7 +1,7 @@
 """The stack commands' common start: an AWS context for a config, the facts, the wanted resources."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import boto3
 
@@ -41,9 +41,13 @@ class Stack:
     resources: list[Resource]
 
 
-def load_stack(ctx: AwsContext, cf: ConfigFile, *, shared_certificate: str | None = None) -> Stack:
+def load_stack(ctx: AwsContext, cf: ConfigFile, *, shared_certificate: str | None = None,
+               ami_id: str | None = None) -> Stack:
+    """`ami_id`: the AMI to launch (a release's); default the environment's newest."""
     ctx.tags = stack_tags(cf.config)
     found = read_facts(ctx, cf, shared_certificate_arn=shared_certificate)
+    if ami_id is not None:
+        found = replace(found, ami_id=ami_id)
     try:
         return Stack(found, stack(cf.config, found))
     except NetworkPlanError as error:

@@ -16,11 +16,14 @@ from vendor.render.hcl import Raw, attributes
 from vendor.render.packer import BuildSource, amazon_ebs
 
 # the bake key goes into the AMI description, which EC2 sets at creation: an AMI left by a bake
-# that was killed before Packer tagged it is still found by its key
-DESCRIPTION_SUFFIX = " (bake key ${var.bake_key})"
+# that was killed before Packer tagged it is still found by its key; the commit's time, author
+# and subject follow it (vendor.bake.images.description)
+DESCRIPTION_SUFFIX = " (bake key ${var.bake_key})${var.commit_details}"
 VARIABLES = (
     ("bake_key", attributes([("type", Raw("string")), ("default", "none"),
                              ("description", "vend's hash of everything that goes into the image.")], 2)),
+    ("commit_details", attributes([("type", Raw("string")), ("default", ""),
+                                   ("description", "Time, author and subject of the source commit.")], 2)),
     ("provenance", attributes([("type", Raw("map(string)")), ("default", {}),
                                ("description", "vend's provenance tags, added to the AMI's and snapshots' tags.")], 2)),
 )
@@ -71,6 +74,7 @@ class AmazonTarget:
     def session(self, config: Config, provenance: Provenance, say: Say) -> Iterator[AmazonSession]:
         tags = provenance.tags(config.tags)
         yield AmazonSession(self.ec2, config.region, [("bake_key", provenance.bake_key),
+                                                      ("commit_details", provenance.description_details()),
                                                       ("provenance", hcl_map(tags))])
 
     def missing_content(self, amis: Sequence[Ami]) -> set[str]:

@@ -61,8 +61,10 @@ class Baker:
     def say(self, text: str) -> None:
         self.console.output(self.masker(text))
 
-    def prepare(self, cf: ConfigFile, *, commit: str = "uncommitted") -> Prepared:
-        """Render with the target's source and work out the bake key and provenance (no build)."""
+    def prepare(self, cf: ConfigFile, *, commit: str = "uncommitted",
+                info: plan.CommitInfo = plan.CommitInfo()) -> Prepared:
+        """Render with the target's source and work out the bake key and provenance (no build).
+        `info`: the commit's time, author and subject, for the AMI description."""
         config = cf.config
         started = self.now()
         files = render_packer(cf, cf.path.name, source=self.target.source)
@@ -74,12 +76,13 @@ class Baker:
             customer=config.customer, environment=config.environment, source_commit=commit,
             config_hash=config_hash(config), bake_key=key, base_ami_id=base_image.id,
             base_ami_name=base_image.name, packer_version=version,
-            build_time=started.strftime("%Y-%m-%dT%H:%M:%SZ"), builder=self.target.builder)
+            build_time=started.strftime("%Y-%m-%dT%H:%M:%SZ"), builder=self.target.builder, commit_info=info)
         return Prepared(files, provenance, started)
 
-    def bake(self, cf: ConfigFile, *, commit: str = "uncommitted", force: bool = False) -> BakeResult:
+    def bake(self, cf: ConfigFile, *, commit: str = "uncommitted", force: bool = False,
+             info: plan.CommitInfo = plan.CommitInfo()) -> BakeResult:
         config = cf.config
-        prepared = self.prepare(cf, commit=commit)
+        prepared = self.prepare(cf, commit=commit, info=info)
         packer_files, provenance, key = prepared.files, prepared.provenance, prepared.provenance.bake_key
         build_dir = self.out_dir / config.slug
         self.say(f"bake {config.slug}: key {key[:16]}, base {provenance.base_ami_id} ({provenance.base_ami_name}), "
@@ -96,7 +99,7 @@ class Baker:
         finished = Finished(
             manifest=build_dir / names["manifest"],
             name=f"{base(config)}-{commit}-{prepared.started.strftime('%Y%m%d%H%M%S')}",
-            description=plan.description(config.customer, config.environment, commit, key),
+            description=provenance.description(),
             tags=provenance.tags(config.tags))
         with self.target.session(config, provenance, self.say) as session:
             run = Run(build_dir, names["template"], names["vars"],

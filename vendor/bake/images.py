@@ -14,7 +14,21 @@ from vendor.config.names import ownership_tags
 # tags vend puts on every AMI it bakes (and on the AMI's snapshots); config tags cannot override them
 PROVENANCE_KEYS = ("ManagedBy", "Customer", "Environment", "SourceCommit", "ConfigHash", "BakeKey",
                    "BaseAmiId", "BaseAmiName", "PackerVersion", "BuildTime", "Builder")
-DESCRIPTION_COMMIT = re.compile(r" at (\S+) \(bake key [0-9a-f]{64}\)$")
+# "... at COMMIT (bake key KEY)", then, since commit details are recorded, "; TIME by AUTHOR: SUBJECT"
+DESCRIPTION_COMMIT = re.compile(r" at (\S+) \(bake key [0-9a-f]{64}\)(?:$|; )")
+DESCRIPTION_MAX = 255  # EC2's limit on an AMI description
+AUTHOR_MAX = 48  # an author longer than this is shortened, so the subject keeps some room
+ELLIPSIS = "..."
+WORD_MAX = 16  # a cut looks this far back for the end of a word
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """What the AMI description says about the config commit a bake is for, besides its id."""
+
+    time: str = ""  # ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z
+    author: str = ""  # Name <email>
+    subject: str = ""  # the first line of the commit message
 
 
 @dataclass(frozen=True)
@@ -29,6 +43,7 @@ class Provenance:
     packer_version: str
     build_time: str  # ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z
     builder: str  # amazon-ebs, local
+    commit_info: CommitInfo = CommitInfo()  # time, author, subject of source_commit, when known
 
     def tags(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         extra = extra or {}
@@ -38,11 +53,58 @@ class Provenance:
                 "PackerVersion": self.packer_version, "BuildTime": self.build_time, "Builder": self.builder}
         return {**{k: v for k, v in extra.items() if k not in mine}, **{k: v[:256] for k, v in mine.items()}}
 
+    def description(self) -> str:
+        return description(self.customer, self.environment, self.source_commit, self.bake_key, self.commit_info)
 
-def description(customer: str, environment: str, commit: str, bake_key: str) -> str:
+    def description_details(self) -> str:
+        """The part of the description after the bake key (empty without commit details)."""
+        return description_parts(self.customer, self.environment, self.source_commit, self.bake_key,
+                                 self.commit_info)[1]
+
+
+def description(customer: str, environment: str, commit: str, bake_key: str,
+                info: CommitInfo = CommitInfo()) -> str:
     """The AMI description vend bakes with: set when the AMI is created, before any tag, so an
-    interrupted bake's AMI can still be found by its key."""
-    return f"vend image for {customer}/{environment} at {commit} (bake key {bake_key})"
+    interrupted bake's AMI can still be found by its key. With `info`, the commit's time, author
+    and subject follow, shortened to fit EC2's 255 characters (the commit and key never are)."""
+    return "".join(description_parts(customer, environment, commit, bake_key, info))
+
+
+def description_parts(customer: str, environment: str, commit: str, bake_key: str,
+                      info: CommitInfo = CommitInfo()) -> tuple[str, str]:
+    """(the fixed head up to the bake key, the commit details after it)."""
+    head = f"vend image for {customer}/{environment} at {commit} (bake key {bake_key})"
+    return head, _details(info, DESCRIPTION_MAX - len(head))
+
+
+def _one_line(text: str) -> str:
+    """Whitespace collapsed; `{{`/`}}` split, so Packer's template engine (ami_description) leaves them alone."""
+    return " ".join(text.split()).replace("{{", "{ {").replace("}}", "} }")
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` in at most `width` characters: cut after a whole word where one ends close by, then `...`."""
+    if len(text) <= width:
+        return text
+    if width < len(ELLIPSIS):
+        return text[:width]
+    cut = text[:width - len(ELLIPSIS) + 1]
+    space = cut.rfind(" ", max(0, len(cut) - WORD_MAX))
+    return (cut[:space] if space > 0 else cut[:-1]).rstrip() + ELLIPSIS
+
+
+def _details(info: CommitInfo, room: int) -> str:
+    """"; TIME by AUTHOR: SUBJECT" (the parts that are known) in `room` characters: the subject is
+    shortened first, the author is never longer than AUTHOR_MAX."""
+    author, subject = _one_line(info.author), _one_line(info.subject)
+    parts = (_one_line(info.time), f"by {_fit(author, AUTHOR_MAX)}" if author else "")
+    known = " ".join(part for part in parts if part)
+    if not subject:
+        return _fit(f"; {known}", room) if known else ""
+    lead = f"; {known}: " if known else "; "
+    if room - len(lead) <= len(ELLIPSIS):
+        return _fit(f"; {known}", room) if known else ""
+    return lead + _fit(subject, room - len(lead))
 
 
 def recovered_tags(ami: Ami, provenance: Provenance, extra: Mapping[str, str] | None = None) -> dict[str, str]:

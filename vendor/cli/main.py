@@ -11,6 +11,7 @@ from vendor.cli import stack as stack_cmds
 from vendor.cli.sandbox import sandbox
 from vendor.cli.approvals import approvals
 from vendor.cli.appspec import appspec
+from vendor.cli.release import release
 from vendor.cli.world import use_running_sandbox
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -31,5 +32,5 @@ def cli() -> None:
 
 
 for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *pipeline.COMMANDS, *up.COMMANDS,
-                appspec, approvals, sandbox]:
+                appspec, approvals, sandbox, release]:
     cli.add_command(command)

@@ -57,18 +57,17 @@ def stack_errors(func):
     return wrapper
 
 
+def start_emulator() -> str:
+    """The embedded AWS emulator's URL, started first if it is not running (for resolve_target)."""
+    running, started = emulator.start(default_state_dir())
+    if started:
+        click.echo(f"started the embedded AWS emulator at {running.url} (stop it with: vend sandbox stop)", err=True)
+    return running.url
+
+
 def _open(config: str, profile: str | None, region: str | None, shared_certificate: str | None):
     cf = load_config(config)
-    state_dir = default_state_dir()
-
-    def start() -> str:
-        running, started = emulator.start(state_dir)
-        if started:
-            click.echo(f"started the embedded AWS emulator at {running.url} (stop it with: vend sandbox stop)",
-                       err=True)
-        return running.url
-
-    target = resolve_target(profile, start)
+    target = resolve_target(profile, start_emulator)
     return (cf, target, *open_stack(cf, target, region, shared_certificate))
 
 

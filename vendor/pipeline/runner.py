@@ -3,11 +3,10 @@
 Source -> Build (buildspec.yml) -> Approve (email gate; when the config requires approval)
 -> Deploy (the rollout). A failed stage ends the execution: a failed build never reaches
 approval, a rejected or expired approval never deploys. Each stage's status and times are
-recorded (see executions.py) so `vend pipeline status` can show them.
+recorded (see executions.py and stages.py) so `vend pipeline-status` can show them.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -19,15 +18,9 @@ from vendor.pipeline.build import run_build
 from vendor.pipeline.buildspec import load_buildspec
 from vendor.pipeline.executions import Execution, Executions
 from vendor.pipeline.source import SourceStageError, fetch_source
+from vendor.pipeline.stages import Event, StageFailed, ask, decided, run_stages
 
-Event = Callable[[str, str, str], None]  # (stage, status, summary)
 Deploy = Callable[[Bundle], object]  # returns a RolloutResult (ok, message)
-
-
-class StageFailed(Exception):
-    def __init__(self, status: str, summary: str):
-        super().__init__(summary)
-        self.status = status
 
 
 class PipelineRunner:
@@ -42,32 +35,11 @@ class PipelineRunner:
         execution = Execution(pipeline=f"vend-{self.config.slug}", source=location)
         work = self.work_dir / execution.id
         state: dict = {}
-        steps = [("Source", lambda: self._source(execution, location, ref, work, state)),
-                 ("Build", lambda: self._build(work, state)),
-                 ("Approve", lambda: self._approve(execution, state)),
-                 ("Deploy", lambda: self._deploy(state))]
-        for name, step in steps:
-            record = execution.stage(name)
-            record.status, record.started = "InProgress", time.time()
-            self._save(execution, name, record)
-            try:
-                record.status, record.summary = step()
-            except StageFailed as e:
-                record.status, record.summary = e.status, str(e)
-            record.ended = time.time()
-            self._save(execution, name, record)
-            if record.status not in ("Succeeded", "Skipped"):
-                execution.status = "Failed"
-                break
-        else:
-            execution.status = "Succeeded"
-        execution.ended = time.time()
-        self.executions.save(execution)
-        return execution
-
-    def _save(self, execution: Execution, name: str, record) -> None:
-        self.executions.save(execution)
-        self.on_event(name, record.status, record.summary)
+        return run_stages(execution, [
+            ("Source", lambda: self._source(execution, location, ref, work, state)),
+            ("Build", lambda: self._build(work, state)),
+            ("Approve", lambda: self._approve(execution, state)),
+            ("Deploy", lambda: self._deploy(state))], self.executions, self.on_event)
 
     def _source(self, execution: Execution, location: str, ref: str | None, work: Path, state: dict):
         try:
@@ -102,14 +74,8 @@ class PipelineRunner:
         source = state["source"]
         summary = Summary(revision=state["bundle"].sha256[:12], commit=source.commit[:12],
                           changes=(source.subject,) if source.subject else ())
-        request = self.gate.request(customer=self.config.customer, environment=self.config.environment,
-                                    approvers=list(p.approvers), summary=summary,
-                                    timeout=p.approval_timeout_hours * 3600)
-        self.on_event("Approve", "Waiting", f"request {request.id} mailed to {', '.join(p.approvers)}")
-        decision = self.gate.wait(request.id, timeout=p.approval_timeout_hours * 3600 + 60)
-        if not decision.approved:
-            raise StageFailed("Rejected", f"{decision.status} by {decision.by}" + (f": {decision.comment}" if decision.comment else ""))
-        return "Succeeded", f"approved by {decision.by}" + (f": {decision.comment}" if decision.comment else "")
+        _, decision = ask(self.gate, self.config, summary, self.on_event)
+        return "Succeeded", decided(decision)
 
     def _deploy(self, state: dict):
         result = self.deploy_fn(state["bundle"])

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import tarfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 
@@ -18,21 +19,24 @@ class SourceRevision:
     directory: Path
     commit: str  # the resolved commit, or "" for a plain directory
     subject: str  # the commit's subject line, when known
+    author: str = ""  # Name <email> of the commit's author
+    date: str = ""  # when it was authored, ISO 8601 UTC (2026-01-31T12:00:00Z)
 
 
 def _git(args: list[str], cwd: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120)
 
 
-def fetch_source(location: str, ref: str | None, dest: Path) -> SourceRevision:
-    """Put the revision at `location` (`ref` of a git repository path or URL, or a directory) into `dest`."""
+def fetch_source(location: str, ref: str | None, dest: Path, *, option: str = "--ref") -> SourceRevision:
+    """Put the revision at `location` (`ref` of a git repository path or URL, or a directory) into `dest`.
+    `option`: how the user gives `ref`, named in errors."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     path = Path(location)
     if path.is_dir() and not (path / ".git").exists():
         if ref:
-            raise SourceStageError(f"{location} is a directory, not a git repository: --ref does not apply")
+            raise SourceStageError(f"{location} is a directory, not a git repository: {option} does not apply")
         shutil.copytree(path, dest, dirs_exist_ok=True)
         return SourceRevision(dest, "", "")
     repo = location
@@ -45,12 +49,14 @@ def fetch_source(location: str, ref: str | None, dest: Path) -> SourceRevision:
         repo = str(clone)
     resolved = _git(["rev-parse", "--verify", f"{ref or 'HEAD'}^{{commit}}"], cwd=repo)
     if resolved.returncode != 0:
-        raise SourceStageError(f"{location}: no commit '{ref or 'HEAD'}' (give --ref with a branch, tag or commit)")
+        raise SourceStageError(f"{location}: no commit '{ref or 'HEAD'}' (give {option} with a branch, tag or commit)")
     commit = resolved.stdout.decode().strip()
     archive = _git(["archive", "--format=tar", commit], cwd=repo)
     if archive.returncode != 0:
         raise SourceStageError(f"git archive failed: {archive.stderr.decode(errors='replace').strip()}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(dest, filter="data")
-    subject = _git(["log", "-1", "--format=%s", commit], cwd=repo).stdout.decode().strip()
-    return SourceRevision(dest, commit, subject)
+    author, stamp, subject = _git(["log", "-1", "--format=%an <%ae>%x00%at%x00%s", commit],
+                                  cwd=repo).stdout.decode(errors="replace").strip().split("\0")
+    date = datetime.fromtimestamp(int(stamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return SourceRevision(dest, commit, subject, author, date)

@@ -84,9 +84,18 @@ def step(resource: Resource, observed: Observed | None, known: Mapping[str, Obse
 
 
 def plan_apply(wanted: Sequence[Resource], observed: Mapping[str, Observed | None]) -> list[Step]:
-    """Creates, updates and keeps in dependency order, then deletes of unwanted resources in reverse."""
+    """Creates, updates and keeps in dependency order, then deletes of unwanted resources in reverse.
+
+    An attribute an update renews (a launch template's version) is not known until apply, so what
+    refers to it shows `(known after apply)` and is planned as updated too."""
     known = {k: v for k, v in observed.items() if v is not None}
-    forward = [step(r, observed.get(r.key), known) for r in wanted if r.present]
+    forward = []
+    for r in (r for r in wanted if r.present):
+        forward.append(step(r, observed.get(r.key), known))
+        if forward[-1].action == "update" and r.renewed:
+            found = known[r.key]
+            attrs = {k: v for k, v in found.attrs.items() if k not in r.renewed}
+            known[r.key] = Observed(found.id, found.props, attrs)
     removed = [step(r, observed.get(r.key), known) for r in reversed(wanted) if not r.present]
     return [s for s in forward + removed if s is not None]
 

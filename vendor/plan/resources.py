@@ -35,6 +35,7 @@ class Resource:
     immutable: tuple[str, ...] = ()  # props AWS cannot change in place
     create_only: tuple[str, ...] = ()  # props set at creation and not compared afterwards
     unordered: tuple[str, ...] = ()  # list props compared as sets
+    renewed: tuple[str, ...] = ()  # attrs an update gives a new value (a launch template's version)
 
     @property
     def key(self) -> str:

@@ -143,7 +143,7 @@ def _fleet(config: Config, facts: Facts, n: Names, net) -> list[Resource]:
              "max": f.max, "desired": f.desired, "subnets": list(net.private),
              "target_groups": [Ref(TG, n.base, "arn")], "health_check_type": "ELB",
              "grace_seconds": config.deploy.health_check_grace_seconds, "cpu_target": f.cpu_target}
-    return [Resource(LT, n.base, template),
+    return [Resource(LT, n.base, template, renewed=("version",)),
             Resource(ASG, n.base, group, create_only=("desired",), unordered=("subnets",))]
 
 

@@ -1,0 +1,104 @@
+"""`vend release` through click on the embedded default (a moto server as AWS_ENDPOINT_URL, the
+local builder): a staging release goes straight from plan to apply and is recorded; a second
+release of the same commit reuses the AMI and changes nothing; bad input is one error line."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.aws.conftest import Cloud, moto_url  # noqa: F401 - moto_url is a fixture
+from vendor.cli.release import release
+from vendor.pipeline.executions import Executions
+from vendor.sandbox import locks
+from vendor.sandbox.hosts import LocalHosts
+
+BAKE_CONFIGS = Path(__file__).resolve().parents[1] / "bake" / "configs"
+REGION = "ap-southeast-2"  # this module's own region of the session's moto server
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.email=ann@shop.example", "-c", "user.name=Ann Example", *args],
+                          cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def free_slot(slots) -> tuple[str, str]:
+    """A local-host test slot no LocalHosts holds now, for the command's own build hosts."""
+    for prefix, subnet in slots:
+        fd = locks.try_lock(LocalHosts(prefix, subnet=subnet).lock_path)
+        if fd is not None:
+            locks.release(fd)
+            return prefix, subnet
+    pytest.skip("all local-host test slots are busy")
+
+
+@pytest.fixture
+def repo(moto_url, tmp_path, monkeypatch):  # noqa: F811
+    for name, value in {"AWS_ENDPOINT_URL": moto_url, "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing", "VEND_STATE_DIR": str(tmp_path / "state")}.items():
+        monkeypatch.setenv(name, value)
+    for name in ("VEND_BUILDER", "AWS_PROFILE", "VEND_MAIL_TRANSPORT"):
+        monkeypatch.delenv(name, raising=False)
+    repo = tmp_path / "repo"
+    (repo / "configs").mkdir(parents=True)
+    shutil.copytree(BAKE_CONFIGS / "shop", repo / "configs" / "shop")
+    (repo / "configs/shop-staging.yaml").write_text((BAKE_CONFIGS / "shop-local.yaml").read_text().replace(
+        "environment: test", "environment: staging").replace("region: eu-west-1", f"region: {REGION}"))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Add the shop's staging environment")
+    return repo
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(release, list(args), catch_exceptions=False)
+    return result.exit_code, result.output  # stdout and stderr
+
+
+@pytest.mark.root
+def test_a_staging_release_applies_without_approval_and_a_second_changes_nothing(repo, local_host_slots,
+                                                                                   monkeypatch, moto_url):  # noqa: F811
+    prefix, subnet = free_slot(local_host_slots)
+    monkeypatch.setenv("VEND_BAKE_HOSTS_PREFIX", prefix)
+    monkeypatch.setenv("VEND_BAKE_HOSTS_SUBNET", subnet)
+    Cloud(moto_url).certificate("*.shop.example.com", shared=True, region=REGION)
+    sha = git(repo, "rev-parse", "HEAD")
+    config = str(repo / "configs/shop-staging.yaml")
+
+    code, output = invoke(config, "--commit", sha)
+    assert code == 0, output
+    lines = [line for line in output.splitlines() if not line.startswith(("    ", "==>", "  apply |", "bake "))]
+    assert f"Source   Succeeded  commit {sha[:12]} Add the shop's staging environment (Ann Example " in output
+    assert any(line.startswith("Bake     Succeeded  baked ami-") for line in lines), output
+    assert any(line.startswith("Plan     Succeeded  plan ") and " to create, 0 to update, 0 to delete, 0 unchanged"
+               in line for line in lines), output
+    assert "Approve  Skipped    no approval required for this environment" in lines
+    assert "  apply | + create auto-scaling group vend-shop-staging done" in output
+    assert lines[-1].startswith("execution ") and lines[-1].endswith(" of vend-shop-staging-infra: Succeeded")
+    [execution] = Executions(repo.parent / "state", "vend-shop-staging-infra").all()
+    assert [(s.name, s.status) for s in execution.stages] == [
+        ("Source", "Succeeded"), ("Bake", "Succeeded"), ("Plan", "Succeeded"), ("Approve", "Skipped"),
+        ("Apply", "Succeeded")]
+
+    code, output = invoke(config)  # HEAD: the same commit
+    assert code == 0, output
+    assert "Bake     Succeeded  reused ami-" in output and "$ packer build" not in output
+    assert "Approve  Skipped    nothing to change in AWS" in output
+    assert "Apply    Skipped    nothing to change in AWS" in output
+
+
+def test_bad_input_is_one_error_line_and_starts_nothing(repo, tmp_path):
+    config = repo / "configs/shop-staging.yaml"
+    code, output = invoke(str(config), "--commit", "nope")
+    assert (code, output) == (2, f"error: {repo}: no commit 'nope' (give --commit with a branch, tag or commit)\n")
+
+    config.write_text(config.read_text().replace("  keep: 2", "  keep: 0"))
+    git(repo, "commit", "-qam", "Keep no images")
+    code, output = invoke(str(config))
+    sha = git(repo, "rev-parse", "HEAD")
+    assert (code, output) == (2, f"{sha[:12]}:configs/shop-staging.yaml:22 image/keep: 0 is too small, the minimum "
+                                 "is 1 (use 1 or more)\n")
+    assert not (tmp_path / "state" / "pipelines" / "vend-shop-staging-infra").exists()
