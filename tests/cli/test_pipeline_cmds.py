@@ -1,4 +1,4 @@
-"""`vend push` runs the pipeline on a git repository into real local hosts; `vend pipeline-status` shows it."""
+"""`vend push` runs the pipeline on a git repository into real local hosts; `vend pipeline status` shows it."""
 from __future__ import annotations
 
 import subprocess
@@ -22,7 +22,7 @@ def test_push_then_status(setup, tmp_path):
     for host in hosts:
         with urllib.request.urlopen(f"http://{host.address}:8080/", timeout=5) as r:
             assert r.read().decode().endswith("version 5\n")
-    status = runner.invoke(cli, ["pipeline-status", str(config)])
+    status = runner.invoke(cli, ["pipeline", "status", str(config)])
     assert status.exit_code == 0
     lines = status.output.splitlines()
     assert lines[0].split()[1] == "Succeeded" and "Version" not in lines[0]

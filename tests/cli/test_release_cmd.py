@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.aws.conftest import Cloud, moto_url  # noqa: F401 - moto_url is a fixture
+from vendor.cli.main import cli
 from vendor.cli.release import release
 from vendor.pipeline.executions import Executions
 from vendor.sandbox import locks
@@ -88,6 +89,14 @@ def test_a_staging_release_applies_without_approval_and_a_second_changes_nothing
     assert "Bake     Succeeded  reused ami-" in output and "$ packer build" not in output
     assert "Approve  Skipped    nothing to change in AWS" in output
     assert "Apply    Skipped    nothing to change in AWS" in output
+
+    result = CliRunner().invoke(cli, ["pipeline", "status", config, "--infra"])
+    assert result.exit_code == 0, result.output
+    executions = [line.split() for line in result.output.splitlines() if not line.startswith(" ")]
+    assert [e[1] for e in executions] == ["Succeeded", "Succeeded"], result.output
+    newest = [line.split()[:2] for line in result.output.splitlines() if line.startswith(" ")][:5]
+    assert newest == [["Source", "Succeeded"], ["Bake", "Succeeded"], ["Plan", "Succeeded"],
+                      ["Approve", "Skipped"], ["Apply", "Skipped"]], result.output
 
 
 def test_bad_input_is_one_error_line_and_starts_nothing(repo, tmp_path):

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import boto3
 import pytest
 
 from tests.browser import decide_in_browser, missing as browser_missing
@@ -34,6 +35,13 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIG = "configs/acme-production.yaml"
 VEND = str(Path(sys.executable).with_name("vend"))
 HOST = "shop.acme.example"
+BUCKET = "vend-acme-production-123456789012-artifacts"
+
+
+def artifacts(url: str) -> list[str]:
+    s3 = boto3.client("s3", endpoint_url=url, region_name="eu-west-1", aws_access_key_id="k",
+                      aws_secret_access_key="s")
+    return [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
 
 
 def _why_not() -> str | None:
@@ -131,6 +139,9 @@ def test_up_push_approve_rollout_rollback_down(sandbox):
     assert [h for i, h in enumerate(served) if i == 0 or served[i - 1] != h] == sorted(record.hosts), out  # one at a time
     status, body = front_door(svc.front_door)
     assert (status, "version 1" in body, "Hello from acme (production)" in body) == (200, True, True), body
+    kept = artifacts(emu.url)  # the source archive and the built revision, in the artifact bucket
+    assert any(k.startswith("source/") and k.endswith(".tar.gz") for k in kept) and len(kept) == 2, kept
+    assert all(f"s3://{BUCKET}/{k}" in out for k in kept), out
 
     # version 2 fails its ValidateService: the rollout stops at the first host and rolls it back
     index.write_text(index.read_text().replace("version 1", "version 2"))

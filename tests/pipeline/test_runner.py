@@ -6,6 +6,7 @@ import subprocess
 import threading
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -38,10 +39,10 @@ def _repo(tmp_path: Path, **kwargs) -> Path:
     return repo
 
 
-def _runner(config, tmp_path, deploy, events):
+def _runner(config, tmp_path, deploy, events, store=None):
     gate = Gate.from_settings(Settings.from_env())
     return PipelineRunner(config, Executions(tmp_path / "state", f"vend-{config.slug}"), tmp_path / "work",
-                          gate=gate, deploy=deploy, on_event=lambda *e: events.append(e)), gate
+                          gate=gate, deploy=deploy, on_event=lambda *e: events.append(e), store=store), gate
 
 
 def _decide_when_requested(gate, approved: bool):
@@ -102,3 +103,30 @@ def test_approved_revision_is_deployed_to_a_local_host(env, local_hosts_factory)
         assert [e.status for e in Executions(tmp_path / "state", f"vend-{config.slug}").all()] == ["Succeeded"]
     finally:
         hosts.stop_all()
+
+
+def test_source_archive_and_built_revision_are_kept_in_the_artifact_store(env):
+    config, tmp_path = env
+    repo = _repo(tmp_path)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    kept = {}
+
+    def store(key, data):
+        kept[key] = data
+        return f"s3://artifacts/{key}"
+
+    deployed = []
+
+    def deploy(bundle):
+        deployed.append(bundle)
+        return SimpleNamespace(ok=True, deployment_id="d-1", hosts=["h"])
+
+    runner, gate = _runner(config, tmp_path, deploy, [], store=store)
+    _decide_when_requested(gate, approved=True)
+    execution = runner.run(str(repo))
+    assert execution.status == "Succeeded", execution.stages
+    [bundle] = deployed
+    assert sorted(kept) == sorted([f"source/{commit}.tar.gz", bundle.key])
+    assert kept[bundle.key] == bundle.data
+    assert execution.stage("Source").summary.endswith(f"; stored as s3://artifacts/source/{commit}.tar.gz")
+    assert execution.stage("Build").summary.endswith(f"; stored as s3://artifacts/{bundle.key}")

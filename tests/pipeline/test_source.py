@@ -1,12 +1,14 @@
 """The Source stage: git archive at a ref, or a plain directory copy."""
 from __future__ import annotations
 
+import io
 import os
 import subprocess
+import tarfile
 
 import pytest
 
-from vendor.pipeline.source import SourceStageError, fetch_source
+from vendor.pipeline.source import SourceStageError, archive, fetch_source
 
 
 def _commit(repo, message):
@@ -75,3 +77,13 @@ def test_the_commit_author_and_date_in_utc(tmp_path):
     revision = fetch_source(str(repo), "main", tmp_path / "out")
     assert (revision.subject, revision.author, revision.date) == (
         "Raise the fleet", "Ann Example <ann@shop.example>", "2026-02-01T09:30:00Z")
+
+
+def test_archive_holds_the_tree_in_name_order_and_is_the_same_twice(tmp_path):
+    (tmp_path / "dir" / "scripts").mkdir(parents=True)
+    (tmp_path / "dir" / "scripts" / "start.sh").write_text("#!/bin/sh\n")
+    (tmp_path / "dir" / "appspec.yml").write_text("version: 0.0\n")
+    data = archive(tmp_path / "dir")
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        assert tar.getnames() == ["appspec.yml", "scripts", "scripts/start.sh"]
+        assert tar.extractfile("appspec.yml").read() == b"version: 0.0\n"

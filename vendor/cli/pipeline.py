@@ -1,21 +1,44 @@
-"""Commands that run the customer's pipeline locally: push, pipeline status."""
+"""Commands that run the customer's pipelines locally: push, pipeline status."""
 from __future__ import annotations
 
 import datetime
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
 from vendor.approvals.gate import Gate
+from vendor.aws import clients
 from vendor.cli.deploy import HOSTS, rollout_for
 from vendor.cli.errors import user_errors
-from vendor.config.loader import load_config
+from vendor.config.loader import ConfigFile, load_config
 from vendor.pipeline.executions import Executions
-from vendor.pipeline.runner import PipelineRunner
+from vendor.pipeline.infra import infra_pipeline
+from vendor.pipeline.runner import PipelineRunner, Store
+from vendor.plan.naming import artifact_bucket
 from vendor.state import default_state_dir
 
 
-def _executions(slug: str) -> Executions:
-    return Executions(default_state_dir(), f"vend-{slug}")
+def _executions(pipeline: str) -> Executions:
+    return Executions(default_state_dir(), pipeline)
+
+
+def _artifact_store(cf: ConfigFile) -> Store | None:
+    """The environment's artifact bucket, as the vended pipeline's artifact store; None (with a
+    note) when it cannot be reached."""
+    c = cf.config
+    try:
+        s3 = clients.client("s3", region=c.region)
+        bucket = artifact_bucket(c, clients.client("sts", region=c.region).get_caller_identity()["Account"])
+        s3.head_bucket(Bucket=bucket)
+    except (ClientError, BotoCoreError) as e:
+        click.echo(f"note: artifacts are kept on this machine only (artifact bucket not reachable: {e})")
+        return None
+
+    def store(key: str, data: bytes) -> str:
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+        return f"s3://{bucket}/{key}"
+
+    return store
 
 
 @click.command()
@@ -40,32 +63,48 @@ def push(config: str, source: str, ref: str | None, hosts_file: str | None, buil
     cf = load_config(config)
     rollout = rollout_for(cf, hosts_file, None, True)
     runner = PipelineRunner(
-        cf.config, _executions(cf.config.slug), default_state_dir() / "pipelines" / f"vend-{cf.config.slug}" / "work",
+        cf.config, _executions(f"vend-{cf.config.slug}"),
+        default_state_dir() / "pipelines" / f"vend-{cf.config.slug}" / "work",
         gate=Gate.from_settings(), deploy=lambda bundle: rollout.deploy(bundle.data, bundle.sha256),
         build_timeout=build_timeout * 60,
         on_event=lambda stage, status, summary: click.echo(f"{stage:<8} {status:<10} {summary}"),
-        on_output=lambda phase, line: click.echo(f"  build | {phase} | {line}"))
+        on_output=lambda phase, line: click.echo(f"  build | {phase} | {line}"),
+        store=None if hosts_file else _artifact_store(cf))
     execution = runner.run(source, ref)
     click.echo(f"execution {execution.id}: {execution.status}")
     if execution.status != "Succeeded":
         raise SystemExit(1)
 
 
-@click.command(name="pipeline-status")
-@click.argument("config", type=click.Path(dir_okay=False))
-@click.option("--last", default=5, show_default=True, type=click.IntRange(1, 100), help="How many executions.")
-@user_errors
-def pipeline_status(config: str, last: int) -> None:
-    """Show the latest pipeline executions: stages, results and times.
+@click.group()
+def pipeline() -> None:
+    """The customer's pipelines as the local runner ran them: the application's (vend push) and
+    the infrastructure's (vend release).
 
     \b
     Example:
-      vend pipeline-status configs/acme-staging.yaml --last 3
+      vend pipeline status configs/acme-staging.yaml
     """
-    cf = load_config(config)
-    executions = _executions(cf.config.slug).all()[-last:]
+
+
+@pipeline.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--last", default=5, show_default=True, type=click.IntRange(1, 100), help="How many executions.")
+@click.option("--infra", is_flag=True, help="The infrastructure pipeline (vend release) instead of the application's.")
+@user_errors
+def status(config: str, last: int, infra: bool) -> None:
+    """Show the latest executions, newest first: each stage's result, time and summary.
+
+    \b
+    Example:
+      vend pipeline status configs/acme-staging.yaml --last 3
+      vend pipeline status configs/acme-production.yaml --infra
+    """
+    slug = load_config(config).config.slug
+    name = infra_pipeline(slug) if infra else f"vend-{slug}"
+    executions = _executions(name).all()[-last:]
     if not executions:
-        click.echo("no executions yet (vend push)")
+        click.echo(f"no executions of {name} yet ({'vend release' if infra else 'vend push'})")
     for e in reversed(executions):
         started = datetime.datetime.fromtimestamp(e.started, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
         click.echo(f"{e.id}  {e.status}  {started}  {e.source} {e.commit[:12]}".rstrip())
@@ -74,4 +113,4 @@ def pipeline_status(config: str, last: int) -> None:
             click.echo(f"  {s.name:<8} {s.status:<10} {took:>7}  {s.summary}".rstrip())
 
 
-COMMANDS = [push, pipeline_status]
+COMMANDS = [push, pipeline]

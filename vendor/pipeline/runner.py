@@ -3,10 +3,12 @@
 Source -> Build (buildspec.yml) -> Approve (email gate; when the config requires approval)
 -> Deploy (the rollout). A failed stage ends the execution: a failed build never reaches
 approval, a rejected or expired approval never deploys. Each stage's status and times are
-recorded (see executions.py and stages.py) so `vend pipeline-status` can show them.
+recorded (see executions.py and stages.py) so `vend pipeline status` can show them; with a
+`store`, the source archive and the built revision are kept in the artifact bucket.
 """
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Callable
 
@@ -17,16 +19,19 @@ from vendor.deploy.bundle import Bundle, build_bundle
 from vendor.pipeline.build import run_build
 from vendor.pipeline.buildspec import load_buildspec
 from vendor.pipeline.executions import Execution, Executions
-from vendor.pipeline.source import SourceStageError, fetch_source
+from vendor.pipeline.source import SourceStageError, archive, fetch_source
 from vendor.pipeline.stages import Event, StageFailed, ask, decided, run_stages
 
 Deploy = Callable[[Bundle], object]  # returns a RolloutResult (ok, message)
+Store = Callable[[str, bytes], str]  # (key, data) -> where it is kept, e.g. s3://bucket/key
 
 
 class PipelineRunner:
     def __init__(self, config: Config, executions: Executions, work_dir: Path, *, gate, deploy: Deploy,
-                 build_timeout: float = 3600, on_event: Event | None = None, on_output=None):
+                 build_timeout: float = 3600, on_event: Event | None = None, on_output=None,
+                 store: Store | None = None):
         self.config, self.executions, self.work_dir = config, executions, Path(work_dir)
+        self.store = store
         self.gate, self.deploy_fn, self.build_timeout = gate, deploy, build_timeout
         self.on_event = on_event or (lambda stage, status, summary: None)
         self.on_output = on_output
@@ -47,8 +52,14 @@ class PipelineRunner:
         except SourceStageError as e:
             raise StageFailed("Failed", str(e))
         execution.commit, state["source"] = revision.commit, revision
-        return "Succeeded", (f"commit {revision.commit[:12]} {revision.subject}".strip() if revision.commit
-                             else f"directory {location}")
+        what = (f"commit {revision.commit[:12]} {revision.subject}".strip() if revision.commit
+                else f"directory {location}")
+        data = archive(revision.directory) if self.store else b""
+        return "Succeeded", what + self._kept(f"source/{revision.commit or hashlib.sha256(data).hexdigest()}.tar.gz", data)
+
+    def _kept(self, key: str, data: bytes) -> str:
+        """Store an artifact in the pipeline's artifact store, as CodePipeline does."""
+        return f"; stored as {self.store(key, data)}" if self.store else ""
 
     def _build(self, work: Path, state: dict):
         source = state["source"].directory
@@ -65,7 +76,8 @@ class PipelineRunner:
             raise StageFailed("Failed", "artifact: " + "; ".join(str(p) for p in e.problems))
         phases = ", ".join(f"{p.name} {p.seconds:.1f}s" for p in result.phases)
         note = f"; not applied locally: {', '.join(spec.not_applied)}" if spec.not_applied else ""
-        return "Succeeded", f"revision {state['bundle'].sha256[:12]} ({phases}){note}"
+        bundle = state["bundle"]
+        return "Succeeded", f"revision {bundle.sha256[:12]} ({phases}){note}{self._kept(bundle.key, bundle.data)}"
 
     def _approve(self, execution: Execution, state: dict):
         p = self.config.pipeline

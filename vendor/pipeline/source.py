@@ -60,3 +60,12 @@ def fetch_source(location: str, ref: str | None, dest: Path, *, option: str = "-
                                   cwd=repo).stdout.decode(errors="replace").strip().split("\0")
     date = datetime.fromtimestamp(int(stamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return SourceRevision(dest, commit, subject, author, date)
+
+
+def archive(directory: Path) -> bytes:
+    """The directory as a gzipped tar, entries in name order (how the Source stage stores it)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for path in sorted(Path(directory).rglob("*")):
+            tar.add(path, arcname=path.relative_to(directory).as_posix(), recursive=False)
+    return out.getvalue()

@@ -3,7 +3,7 @@ recorded, as CodePipeline does; and the Approve stage's gate round.
 
 Each stage is a function returning (status, summary): Succeeded or Skipped lets the next stage
 run; a `StageFailed` (Failed, Rejected) ends the execution. The execution is saved when a stage
-starts and when it ends, so `vend pipeline-status` shows one in progress too.
+starts and when it ends, so `vend pipeline status` shows one in progress too.
 """
 from __future__ import annotations
 

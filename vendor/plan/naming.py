@@ -38,9 +38,13 @@ class Names:
         return f"{self.base}-{purpose}"
 
 
+def artifact_bucket(config: Config, account: str) -> str:
+    return f"{base(config)}-{account}-artifacts"
+
+
 def names(config: Config, facts: Facts) -> Names:
     b = base(config)
-    return Names(b, f"{b}-{facts.account}-artifacts", f"/vend/{config.customer}/{config.environment}",
+    return Names(b, artifact_bucket(config, facts.account), f"/vend/{config.customer}/{config.environment}",
                  f"{b}-approvals", f"vend/{config.customer}/{config.environment}/",
                  f"/vend/{config.customer}/{config.environment}/")
 
