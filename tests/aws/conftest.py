@@ -60,8 +60,8 @@ class Cloud:
         kwargs = {"Tags": tags} if tags else {}
         return self.client("acm", region).import_certificate(Certificate=cert, PrivateKey=key, **kwargs)["CertificateArn"]
 
-    def existing_network(self, region: str = REGION) -> dict[str, str]:
-        """A VPC with 2 public and 2 private subnets, as a customer would already have."""
+    def existing_network(self, region: str = REGION, subnet_prefix: int = 24) -> dict[str, str]:
+        """A VPC with 2 public and 2 private subnets (/subnet_prefix each), as a customer would already have."""
         ec2 = self.client("ec2", region)
         vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
         ids = {"vpc-0a1b2c3d4e5f60718": vpc}
@@ -69,7 +69,8 @@ class Cloud:
                 "subnet-0a3b4c5d6e7f80912"]
         for i, old in enumerate(olds):
             zone = f"{region}{'ab'[i % 2]}"
-            ids[old] = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.50.{i}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+            cidr = f"10.50.{i << (24 - subnet_prefix)}.0/{subnet_prefix}"
+            ids[old] = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
         return ids
 
 

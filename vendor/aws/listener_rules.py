@@ -29,6 +29,7 @@ from vendor.plan.priority import (
 )
 
 TAGS_PER_CALL = 20  # describe_tags takes at most 20 resource ARNs
+RULES_PER_PAGE = 400  # describe_rules' largest page: all of a listener's rules (100 + default) in one call
 HTTPS_PORT = 443
 MAX_BACKOFF = 5.0
 
@@ -172,7 +173,8 @@ def listeners(elbv2, lb_arn: str) -> list[dict]:
 
 
 def _rules(elbv2, listener_arn: str) -> list[tuple[dict, str]]:
-    pages = elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
+    pages = elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener_arn,
+                                                           PaginationConfig={"PageSize": RULES_PER_PAGE})
     return [(rule, listener_arn) for page in pages for rule in page["Rules"] if not rule.get("IsDefault")]
 
 

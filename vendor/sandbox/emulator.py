@@ -9,6 +9,8 @@ process and by the tests' in-process servers):
   sends bare names, which botocore parses into empty structures.
 - CodeDeploy: DeleteApplication (which also deletes the application's deployment groups) and
   DeleteDeploymentGroup are missing in moto; added here with AWS's semantics.
+- Many environments in one emulator: scaling policies per group, linear EC2 tag lookups
+  (`vendor.sandbox.moto_scale`).
 - Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from vendor.sandbox import daemons
 from vendor.sandbox.moto_stand_ins import allow_named_ids
+from vendor.sandbox.moto_scale import scale_moto
 
 RECORD = "emulator.json"
 LOG = "emulator.log"
@@ -81,6 +84,7 @@ def relax_moto() -> None:
     codedeploy._deployment_group_info = group_info
     codebuild._vend_relaxed = True
     allow_named_ids()
+    scale_moto()
 
 
 

@@ -1,0 +1,70 @@
+"""moto with many environments in one emulator: per-group scaling policies, linear EC2 tag lookups."""
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.ec2.models.core import TaggedEC2Resource
+
+from vendor.sandbox.moto_scale import scale_moto
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture
+def aws():
+    scale_moto()
+    with mock_aws():
+        yield lambda service: boto3.client(service, region_name=REGION, aws_access_key_id="k",
+                                           aws_secret_access_key="s")
+
+
+def _group(aws, name: str, subnet: str) -> None:
+    ec2, autoscaling = aws("ec2"), aws("autoscaling")
+    template = ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData={"ImageId": "ami-12c6146b"})
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name, MinSize=0, MaxSize=1, VPCZoneIdentifier=subnet,
+        LaunchTemplate={"LaunchTemplateId": template["LaunchTemplate"]["LaunchTemplateId"], "Version": "1"})
+
+
+def test_each_group_keeps_its_own_policy_of_the_same_name(aws):
+    vpc = aws("ec2").create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = aws("ec2").create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24")["Subnet"]["SubnetId"]
+    autoscaling = aws("autoscaling")
+    for name, target in (("first", 40.0), ("second", 70.0)):
+        _group(aws, name, subnet)
+        autoscaling.put_scaling_policy(
+            AutoScalingGroupName=name, PolicyName="cpu-target", PolicyType="TargetTrackingScaling",
+            TargetTrackingConfiguration={"PredefinedMetricSpecification": {
+                "PredefinedMetricType": "ASGAverageCPUUtilization"}, "TargetValue": target})
+
+    def target(group):
+        (policy,) = autoscaling.describe_policies(AutoScalingGroupName=group, PolicyNames=["cpu-target"])["ScalingPolicies"]
+        return policy["TargetTrackingConfiguration"]["TargetValue"]
+
+    assert (target("first"), target("second")) == (40.0, 70.0)
+    autoscaling.delete_policy(PolicyName="cpu-target")
+    assert autoscaling.describe_policies()["ScalingPolicies"] == []
+
+
+def test_tag_lookups_answer_as_moto_did(aws):
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    ids = []
+    for i in range(30):
+        ids.append(ec2.create_security_group(
+            GroupName=f"g{i}", Description="d", VpcId=vpc,
+            TagSpecifications=[{"ResourceType": "security-group", "Tags": [
+                {"Key": "Customer", "Value": f"c{i % 3}"}, {"Key": "Name", "Value": f"g{i}"}]}])["GroupId"])
+    found = ec2.describe_security_groups(Filters=[{"Name": "tag:Customer", "Values": ["c1"]},
+                                                  {"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]
+    assert sorted(g["GroupId"] for g in found) == sorted(ids[1::3])
+    assert {t["Key"]: t["Value"] for t in found[0]["Tags"]}["Customer"] == "c1"
+
+    from moto.ec2.models import ec2_backends
+    backend = ec2_backends["123456789012"][REGION]
+    group = backend.get_security_group_from_id(ids[4])
+    assert TaggedEC2Resource.get_tags(group) == backend.describe_tags(filters={"resource-id": [ids[4]]})
+    assert TaggedEC2Resource.get_tags(group) == [
+        {"resource_id": ids[4], "key": "Customer", "value": "c1", "resource_type": "security-group"},
+        {"resource_id": ids[4], "key": "Name", "value": "g4", "resource_type": "security-group"}]

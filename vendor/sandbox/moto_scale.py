@@ -1,0 +1,53 @@
+"""moto with many customer environments in one emulator: what breaks or slows down, set right.
+
+Found by the vending benchmark (tests/bench/vending.py), which vends hundreds of environments
+into one emulator (moto 5.2.5):
+
+- Auto Scaling: a scaling policy's name is unique per group in AWS, but moto keys policies by
+  name alone, so each group's `cpu-target` policy replaced the previous group's; re-applying an
+  earlier environment then found its policy gone and put it back (never a no-op).
+- EC2: moto finds a resource's own tags (`TaggedEC2Resource.get_tags`) by scanning every tag of
+  every EC2 resource in the region with a regular expression, and every filtered Describe call
+  (security groups, images by `tag:`) does that once per candidate resource. Each such call cost
+  (resources x tags), so an apply became slower with every environment already vended, which AWS
+  does not do. Here the lookup is a dictionary access with the same answer (entries, order, fields).
+
+`scale_moto()` is idempotent; `vendor.sandbox.emulator.relax_moto` applies it.
+"""
+from __future__ import annotations
+
+
+def scale_moto() -> None:
+    from moto.autoscaling.models import AutoScalingBackend
+    from moto.ec2.models.core import TaggedEC2Resource
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    if getattr(TaggedEC2Resource, "_vend_scaled", False):
+        return
+    put_policy = AutoScalingBackend.put_scaling_policy
+
+    def put_scaling_policy(self, name, *args, **kwargs):
+        policy = put_policy(self, name, *args, **kwargs)  # moto stores it under its name alone
+        self.policies[f"{policy.auto_scaling_group_name}/{name}"] = self.policies.pop(name)
+        return policy
+
+    def delete_policy(self, name):  # moto's DeletePolicy passes the policy name only
+        for key in [k for k, p in self.policies.items() if p.name == name]:
+            del self.policies[key]
+
+    def execute_policy(self, name):
+        for policy in [p for p in self.policies.values() if p.name == name]:
+            policy.execute()
+
+    def get_tags(self) -> list[dict[str, str]]:
+        if not self.id:
+            return []
+        kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+        return [{"resource_id": self.id, "key": key, "value": value, "resource_type": kind}
+                for key, value in self.ec2_backend.tags.get(self.id, {}).items()]
+
+    AutoScalingBackend.put_scaling_policy = put_scaling_policy
+    AutoScalingBackend.delete_policy = delete_policy
+    AutoScalingBackend.execute_policy = execute_policy
+    TaggedEC2Resource.get_tags = get_tags
+    TaggedEC2Resource._vend_scaled = True
