@@ -1,19 +1,22 @@
 """Run every benchmark, print one table, write build/bench/<benchmark>.json for each.
 
     python -m tests.bench            (scripts/bench sets up first, then runs this)
+    python -m tests.bench --quick    (vending: 1, 10 and 50 customers instead of 1, 50 and 500)
+    python -m tests.bench --faults   (the fault tests instead: tests/bench/faults.py)
 
 A benchmark module has NAME, run() -> {"rows": [...], "notes": [...], ...} and, when it cannot
 run here, skip_reason() -> str. A skipped benchmark is a row saying why (and exit status 2).
 """
 from __future__ import annotations
 
+import argparse
 import sys
 
-from tests.bench import render_throughput, rollout
+from tests.bench import embedded_flow, faults, render_throughput, rollout, vending
 from tests.bench.results import environment, write_result
 from tests.bench.table import Column, format_table
 
-BENCHMARKS = (render_throughput, rollout)
+BENCHMARKS = (render_throughput, vending, rollout, embedded_flow)
 COLUMNS = [
     Column("benchmark", "benchmark"),
     Column("case", "case"),
@@ -23,10 +26,24 @@ COLUMNS = [
     Column("overhead_per_host_s", "overhead/host s", ".3f"),
     Column("ratio_ansible_vend", "ansible/vend", ".2f"),
     Column("configs_per_s", "configs/s", ".1f"),
+    Column("api_calls", "API calls", "d"),
+    Column("mutating", "mutating", "d"),
+    Column("elbv2_calls", "elbv2 calls", "d"),
+    Column("wall_per_customer_s", "wall/customer s", ".3f"),
+    Column("calls_per_customer", "calls/customer", ".1f"),
 ]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"vending: {', '.join(map(str, vending.QUICK_COUNTS))} customers "
+                             f"instead of {', '.join(map(str, vending.COUNTS))}")
+    parser.add_argument("--faults", action="store_true", help="run the fault tests instead, one table")
+    args = parser.parse_args(argv)
+    if args.faults:
+        return faults.main()
+    options = {vending: {"counts": vending.QUICK_COUNTS if args.quick else vending.COUNTS}}
     rows, notes, written, skipped = [], [], [], False
     for bench in BENCHMARKS:
         reason = getattr(bench, "skip_reason", lambda: None)()
@@ -35,15 +52,17 @@ def main() -> int:
             skipped = True
             continue
         print(f"bench: running {bench.NAME} ...", file=sys.stderr, flush=True)
-        result = bench.run()
+        result = bench.run(**options.get(bench, {}))
         rows += result["rows"]
         notes += result["notes"]
         written.append(write_result(bench.NAME, {k: v for k, v in result.items() if k != "rows"} | {"results": result["rows"]}))
     env = environment()
     print(f"\ncommit {(env['commit'] or 'unknown')[:12]}{' (+ uncommitted changes)' if env['work_tree_changed'] else ''}"
           f", {env['date']}, nproc {env['nproc']}, python {env['python']}, load {env['loadavg_1m']} (1 min)\n")
-    print(format_table(rows, COLUMNS))
-    print()
+    for name in dict.fromkeys(row["benchmark"] for row in rows):  # one table per benchmark, its own columns
+        mine = [row for row in rows if row["benchmark"] == name]
+        print(format_table(mine, [c for c in COLUMNS if any(row.get(c.key) is not None for row in mine)]))
+        print()
     print("\n".join(notes))
     print("written " + ", ".join(str(p) for p in written))
     return 2 if skipped else 0

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from vendor.sandbox.hosts import missing_requirements
 
-NAME = "embedded flow"
+NAME = "flow"
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = "configs/acme-production.yaml"
 VEND = str(Path(sys.executable).with_name("vend"))
@@ -96,5 +96,5 @@ def run() -> dict:
         shutil.rmtree(work, ignore_errors=True)
     rows.append({"benchmark": NAME, "case": "vend down", "wall_s": took})
     return {"rows": rows, "notes": [
-        "embedded flow: the production example's health check (interval 15 s, 2 healthy checks) "
+        "flow: the production example's health check (interval 15 s, 2 healthy checks) "
         "sets most of a rollout's time: each host waits one interval before it is let back in."]}
