@@ -24,56 +24,89 @@ QUICK_FAULTS = (  # node ids or files, relative to the repository
     "tests/deploy/test_engine.py::test_hook_over_its_timeout_is_killed_with_its_process_group",
     "tests/deploy/test_rollout_faults.py",
     "tests/aws/test_stack_e2e.py::test_apply_killed_after_random_call_converges",
+    # bad input: refused with a clear error, never executed or written outside its place
+    "tests/config/test_source.py::test_binary_file",
+    "tests/config/test_source.py::test_huge_file",
+    "tests/config/test_source.py::test_not_utf8",
+    "tests/config/test_hostile_input.py",
+    "tests/config/test_bad_configs.py::test_bad_config_message",
+    "tests/deploy/test_appspec_bad.py::test_bad_appspec_exact_problems",
+    "tests/deploy/test_bundle_extract.py",
+    "tests/deploy/test_bundle.py::test_symlinks_inside_are_kept_and_outside_refused",
+    "tests/deploy/test_bundle.py::test_special_files_are_refused",
+    "tests/deploy/test_host_agent.py::test_unpack_refuses_traversal",
 )
-COLUMNS = [Column("result", "result"), Column("seconds", "s", ".1f"), Column("test", "test"),
+COLUMNS = [Column("result", "result"), Column("seconds", "s", ".1f"), Column("cases", "cases", "d"), Column("test", "test"),
            Column("proves", "what it proves")]
 
 
 def selected(nodeid: str, marked: bool) -> bool:
-    return marked or any(nodeid == q or nodeid.startswith(q + "::") for q in QUICK_FAULTS)
+    return marked or any(nodeid == q or nodeid.startswith((q + "::", q + "[")) for q in QUICK_FAULTS)
 
 
 def proves(item) -> str:
     doc = " ".join((item.obj.__doc__ or "").split())
     if doc:
         return re.split(r"(?<=[.!?])\s", doc, maxsplit=1)[0]
-    return item.name.removeprefix("test_").replace("_", " ")
+    name = getattr(item, "originalname", None) or item.name  # without a parametrization's [id]
+    return name.removeprefix("test_").replace("_", " ")
+
+
+def outcome(results: list[str]) -> str:
+    """One test function's result from its cases' (one per parametrization)."""
+    bad = [r for r in results if not r.startswith(("passed", "skipped"))]
+    if bad:
+        return bad[0] if len(results) == 1 else f"FAILED ({len(bad)} of {len(results)} cases)"
+    skipped = [r for r in results if r.startswith("skipped")]
+    if not skipped:
+        return "passed"
+    return skipped[0] if len(skipped) == len(results) else f"passed ({len(results) - len(skipped)}), {skipped[0]}"
 
 
 class FaultRun:
-    """pytest plugin: keeps only the fault tests, and records each one's outcome."""
+    """pytest plugin: keeps only the fault tests, and records each one's outcome (a parametrized
+    test is one row, its cases counted)."""
 
     def __init__(self):
-        self.rows: dict[str, dict] = {}
+        self.functions: dict[str, dict] = {}  # "tests/x.py::test_f" -> row without its result
+        self.cases: dict[str, str] = {}  # item node id -> its result
 
     def pytest_collection_modifyitems(self, config, items):
         keep = [i for i in items if selected(i.nodeid, i.get_closest_marker(MARKER) is not None)]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
         for item in keep:
-            self.rows[item.nodeid] = {"benchmark": NAME, "test": item.nodeid.removeprefix("tests/"),
-                                      "slow": item.get_closest_marker(MARKER) is not None,
-                                      "proves": proves(item), "result": "not run", "seconds": 0.0}
+            function = item.nodeid.split("[", 1)[0]
+            row = self.functions.setdefault(function, {
+                "benchmark": NAME, "test": function.removeprefix("tests/"), "cases": 0,
+                "slow": item.get_closest_marker(MARKER) is not None, "proves": proves(item), "seconds": 0.0})
+            row["cases"] += 1
+            self.cases[item.nodeid] = "not run"
 
     def pytest_runtest_logreport(self, report):
-        row = self.rows.get(report.nodeid)
-        if row is None:
+        if report.nodeid not in self.cases:
             return
+        row = self.functions[report.nodeid.split("[", 1)[0]]
         row["seconds"] = round(row["seconds"] + report.duration, 2)
         if report.skipped:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            row["result"] = f"skipped ({reason.removeprefix('Skipped: ')})"
+            self.cases[report.nodeid] = f"skipped ({reason.removeprefix('Skipped: ')})"
         elif report.failed:
-            row["result"] = "FAILED" if report.when == "call" else f"ERROR in {report.when}"
-        elif report.when == "call" and row["result"] == "not run":
-            row["result"] = "passed"
+            self.cases[report.nodeid] = "FAILED" if report.when == "call" else f"ERROR in {report.when}"
+        elif report.when == "call" and self.cases[report.nodeid] == "not run":
+            self.cases[report.nodeid] = "passed"
+
+    @property
+    def rows(self) -> list[dict]:
+        return [row | {"result": outcome([r for case, r in self.cases.items() if case.split("[", 1)[0] == function])}
+                for function, row in self.functions.items()]
 
 
 def run(pytest_args: list[str] | None = None) -> tuple[int, list[dict]]:
     plugin = FaultRun()
     code = pytest.main(["-m", "", "--continue-on-collection-errors", "-p", "no:cacheprovider",
                         *(pytest_args or ["-q", "tests"])], plugins=[plugin])
-    return int(code), list(plugin.rows.values())
+    return int(code), plugin.rows
 
 
 def main(argv: list[str] | None = None) -> int:

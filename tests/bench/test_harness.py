@@ -2,7 +2,7 @@
 from collections import Counter
 from types import SimpleNamespace
 
-from tests.bench.faults import FaultRun, proves, selected
+from tests.bench.faults import FaultRun, outcome, proves, selected
 from tests.bench.vending import Apply, cumulative, customer_configs, growth_notes, shared_load_balancers
 from vendor.config.loader import load_config
 
@@ -52,6 +52,7 @@ def _item(nodeid, doc=None, marked=False):
 def test_fault_tests_are_the_marked_ones_and_the_listed_quick_ones():
     assert selected("tests/cli/test_apply_faults.py::test_x", marked=True)
     assert selected("tests/ssh/test_faults.py::test_a_stopped_host_refuses_fast_with_a_clear_error", marked=False)
+    assert selected("tests/config/test_hostile_input.py::test_hostile_value[semicolon]", marked=False)
     assert not selected("tests/ssh/test_faults_other.py::test_y", marked=False)
     assert not selected("tests/ssh/test_run.py::test_exit_codes", marked=False)
 
@@ -71,16 +72,37 @@ def test_the_fault_run_keeps_only_fault_tests_and_records_each_outcome():
     run.pytest_collection_modifyitems(config, items)
     assert [i.nodeid for i in items] == ["tests/x.py::test_slow"] and len(deselected) == 1
 
-    def report(when, outcome, duration=1.0, longrepr=None):
-        return SimpleNamespace(nodeid="tests/x.py::test_slow", when=when, duration=duration, longrepr=longrepr,
+    def report(when, outcome, duration=1.0, longrepr=None, nodeid="tests/x.py::test_slow"):
+        return SimpleNamespace(nodeid=nodeid, when=when, duration=duration, longrepr=longrepr,
                                skipped=outcome == "skipped", failed=outcome == "failed")
 
     for r in (report("setup", "passed"), report("call", "passed", 2.5), report("teardown", "passed")):
         run.pytest_runtest_logreport(r)
-    assert run.rows["tests/x.py::test_slow"] == {"benchmark": "faults", "test": "x.py::test_slow", "slow": True,
-                                                 "proves": "Slow one.", "result": "passed", "seconds": 4.5}
+    assert run.rows == [{"benchmark": "faults", "test": "x.py::test_slow", "cases": 1, "slow": True,
+                         "proves": "Slow one.", "result": "passed", "seconds": 4.5}]
     run.pytest_runtest_logreport(report("teardown", "failed"))
-    assert run.rows["tests/x.py::test_slow"]["result"] == "ERROR in teardown"
-    run.rows["tests/x.py::test_slow"]["result"] = "not run"
+    assert run.rows[0]["result"] == "ERROR in teardown"
+    run.cases["tests/x.py::test_slow"] = "not run"
     run.pytest_runtest_logreport(report("setup", "skipped", longrepr=("f", 1, "Skipped: needs root")))
-    assert run.rows["tests/x.py::test_slow"]["result"] == "skipped (needs root)"
+    assert run.rows[0]["result"] == "skipped (needs root)"
+
+
+def test_a_parametrized_fault_test_is_one_row_counting_its_cases():
+    run = FaultRun()
+    items = [_item(f"tests/config/test_hostile_input.py::test_hostile_value[{i}]") for i in range(3)]
+    run.pytest_collection_modifyitems(SimpleNamespace(hook=SimpleNamespace(pytest_deselected=lambda items: None)), items)
+    assert len(items) == 3
+    for i, failed in enumerate((False, True, False)):
+        run.pytest_runtest_logreport(SimpleNamespace(
+            nodeid=f"tests/config/test_hostile_input.py::test_hostile_value[{i}]", when="call", duration=0.5,
+            longrepr=None, skipped=False, failed=failed))
+    [row] = run.rows
+    assert (row["test"], row["cases"], row["seconds"]) == ("config/test_hostile_input.py::test_hostile_value", 3, 1.5)
+    assert row["result"] == "FAILED (1 of 3 cases)"
+
+
+def test_outcome_of_a_function_from_its_cases():
+    assert outcome(["passed", "passed"]) == "passed"
+    assert outcome(["skipped (needs root)"]) == "skipped (needs root)"
+    assert outcome(["passed", "skipped (needs root)"]) == "passed (1), skipped (needs root)"
+    assert outcome(["FAILED"]) == "FAILED"

@@ -125,6 +125,15 @@ class LocalHosts:
         netns.kill_netns_processes(machine.netns, STOP_TIMEOUT)
         machine.reap()
 
+    def signal(self, name: str, signum: int) -> None:
+        """Send `signum` to every process of the host: SIGSTOP makes it hang (connections open,
+        nothing answers), SIGCONT lets it go on."""
+        for pid in netns.netns_pids(self._machine(name).netns):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+
     def stop_all(self) -> None:
         """Remove every host, namespace, link, mount and file of this prefix. Idempotent.
 
