@@ -111,3 +111,19 @@ def test_bad_input_is_one_error_line_and_starts_nothing(repo, tmp_path):
     assert (code, output) == (2, f"{sha[:12]}:configs/shop-staging.yaml:22 image/keep: 0 is too small, the minimum "
                                  "is 1 (use 1 or more)\n")
     assert not (tmp_path / "state" / "pipelines" / "vend-shop-staging-infra").exists()
+
+
+def test_a_second_release_of_the_same_environment_while_one_runs_is_refused(repo, tmp_path):
+    state = tmp_path / "state"
+    lock = state / "pipelines" / "vend-shop-staging-infra" / "release.lock"
+    fd = locks.try_lock(lock)  # the running release's hold
+    lock.write_text('{"execution": "0123456789ab", "commit": "' + "f" * 40 + '", "pid": 4242}')
+    try:
+        code, output = invoke(str(repo / "configs/shop-staging.yaml"))
+    finally:
+        locks.release(fd)
+    assert (code, output) == (2, "error: vend-shop-staging-infra: execution 0123456789ab of commit ffffffffffff "
+                                 "(pid 4242) is running; release again when it has ended "
+                                 "(vend pipeline status CONFIG --infra)\n")
+    assert Executions(state, "vend-shop-staging-infra").all() == []
+    assert list((state / "pipelines" / "infra-work").iterdir()) == []

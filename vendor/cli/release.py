@@ -20,7 +20,7 @@ from vendor.bake.settings import BakeSettings, SettingsProblem
 from vendor.cli.bake import _target as build_target
 from vendor.cli.errors import USER_ERROR, user_errors
 from vendor.cli.stack import aws_options, stack_errors, start_emulator
-from vendor.pipeline.infra import InfraRunner
+from vendor.pipeline.infra import InfraRunner, ReleaseInProgress
 from vendor.pipeline.infra_source import CommittedConfig
 from vendor.pipeline.source import SourceStageError
 from vendor.state import default_state_dir
@@ -71,7 +71,7 @@ def release(config: str, commit: str, profile: str | None, region: str | None, s
                              on_output=lambda stage, line: click.echo(f"  {stage.lower()} | {line}"))
         try:
             execution = runner.run(config, commit)
-        except SourceStageError as e:
+        except (SourceStageError, ReleaseInProgress) as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(USER_ERROR)
     click.echo(f"execution {execution.id} of {execution.pipeline}: {execution.status}")

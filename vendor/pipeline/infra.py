@@ -16,10 +16,15 @@ Exactly the approved plan:
 
 A commit whose config cannot be read starts no execution (there is no environment to record it
 under): `run` raises the SourceError or SourceStageError. Executions are recorded under the
-pipeline `vend-<customer>-<environment>-infra` in the state directory.
+pipeline `vend-<customer>-<environment>-infra` in the state directory. One release of an
+environment runs at a time: a second one started meanwhile raises ReleaseInProgress, naming the
+running one, and changes nothing.
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -52,6 +57,7 @@ from vendor.plan.approved import differences, fingerprint, is_empty, uncovered
 from vendor.plan.diff import Step, plan_apply
 from vendor.plan.priority import PriorityPlanError
 from vendor.plan.release_summary import ami_line, plan_lines
+from vendor.sandbox import locks
 from vendor.sandbox.errors import LocalHostsError
 
 STAGES = ("Source", "Bake", "Plan", "Approve", "Apply")
@@ -74,6 +80,10 @@ def failure(error: Exception) -> str:
     if isinstance(error, SourceError):
         return "; ".join(str(p) for p in error.problems)
     return str(error)
+
+
+class ReleaseInProgress(Exception):
+    """Another release of the same environment is running."""
 
 
 class NotApproved(Exception):
@@ -117,7 +127,33 @@ class InfraRunner:
     def run(self, config: str | Path, commit: str) -> Execution:
         execution_id, started = uuid.uuid4().hex[:12], time.time()
         work = self.state_dir / "pipelines" / "infra-work" / execution_id
-        source = committed_config(config, commit, work / "source")
+        try:
+            source = committed_config(config, commit, work / "source")
+            fd = self._one_at_a_time(infra_pipeline(source.config.config.slug), execution_id, source.revision.commit)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)  # no execution started: nothing of it is kept
+            raise
+        try:
+            return self._run(source, work, execution_id, started)
+        finally:
+            locks.release(fd)
+
+    def _one_at_a_time(self, pipeline: str, execution_id: str, commit: str) -> int:
+        path = self.state_dir / "pipelines" / pipeline / "release.lock"
+        fd = locks.try_lock(path)
+        if fd is None:
+            try:
+                holder = json.loads(path.read_text())
+                running = f"execution {holder['execution']} of commit {holder['commit'][:12]} (pid {holder['pid']})"
+            except (OSError, ValueError, KeyError):
+                running = "another release"
+            raise ReleaseInProgress(f"{pipeline}: {running} is running; release again when it has ended "
+                                    f"(vend pipeline status CONFIG --infra)")
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"execution": execution_id, "commit": commit, "pid": os.getpid()}).encode())
+        return fd
+
+    def _run(self, source: CommittedConfig, work: Path, execution_id: str, started: float) -> Execution:
         slug = source.config.config.slug
         execution = Execution(pipeline=infra_pipeline(slug), id=execution_id, started=started, source=source.path,
                               commit=source.revision.commit, stages=[StageRecord(s) for s in STAGES])
