@@ -52,19 +52,30 @@ def test_production_lifecycle(cloud, tmp_path):
     rds = cloud.client("rds").describe_db_instances(DBInstanceIdentifier="vend-acme-production")["DBInstances"][0]
     assert (rds["MultiAZ"], rds["DeletionProtection"], rds["BackupRetentionPeriod"]) == (True, True, 7)
     assert "MasterUserSecret" in rds
+    tg = elb.describe_target_groups(Names=["vend-acme-production"])["TargetGroups"][0]["TargetGroupArn"]
+
+    def drain_seconds():
+        attributes = elb.describe_target_group_attributes(TargetGroupArn=tg)["Attributes"]
+        return {a["Key"]: a["Value"] for a in attributes}["deregistration_delay.timeout_seconds"]
+
+    assert drain_seconds() == "30"  # not AWS's 300 s per host and deployment
 
     text = path.read_text().replace("max: 6", "max: 8").replace("instance_type: t3.medium", "instance_type: t3.large")
     text = text.replace("cto@acme.example]", "cto@acme.example, ops@acme.example]")
+    text = text.replace("routing:\n", "routing:\n  deregistration_delay_seconds: 60\n", 1)
     path.write_text(text)
     third, calls = run(cloud, load(path))
     assert changed(third) == ["update sns topic vend-acme-production-approvals",
+                              "update target group vend-acme-production",
                               "update launch template vend-acme-production",
                               "update auto-scaling group vend-acme-production"]
     group = cloud.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=["vend-acme-production"])["AutoScalingGroups"][0]
     assert (group["MaxSize"], group["LaunchTemplate"]["Version"]) == (8, "2")
     assert calls.mutating_calls() == {"autoscaling:UpdateAutoScalingGroup": 1, "ec2:CreateLaunchTemplateVersion": 1,
-                                      "ec2:ModifyLaunchTemplate": 1, "sns:Subscribe": 1}
+                                      "ec2:ModifyLaunchTemplate": 1, "sns:Subscribe": 1,
+                                      "elbv2:ModifyTargetGroupAttributes": 1}
+    assert drain_seconds() == "60"
 
     gone, calls = run(cloud, load(path), executor.destroy)
     assert len(changed(gone)) == 36

@@ -16,34 +16,55 @@ HEALTH = {"path": "HealthCheckPath", "interval": "HealthCheckIntervalSeconds", "
           "healthy": "HealthyThresholdCount", "unhealthy": "UnhealthyThresholdCount"}
 
 
+DEREGISTRATION_DELAY = "deregistration_delay.timeout_seconds"
+AWS_DEREGISTRATION_DELAY = 300  # what a new target group gets
+
+
 def _health_args(health: dict) -> dict:
     args = {HEALTH[k]: v for k, v in health.items() if k in HEALTH}
     return {**args, "HealthCheckProtocol": "HTTP", "HealthCheckEnabled": True, "Matcher": {"HttpCode": health["matcher"]}}
+
+
+def _set_deregistration_delay(elbv2, arn: str, seconds: int) -> None:
+    elbv2.modify_target_group_attributes(TargetGroupArn=arn, Attributes=[
+        {"Key": DEREGISTRATION_DELAY, "Value": str(seconds)}])
 
 
 class TargetGroup(Handler):
     kind = "target group"
 
     def read(self, ctx, res, props):
+        elbv2 = ctx.client("elbv2")
         try:
-            tg = ctx.client("elbv2").describe_target_groups(Names=[res.name])["TargetGroups"][0]
+            tg = elbv2.describe_target_groups(Names=[res.name])["TargetGroups"][0]
         except ClientError as error:
             if missing(error, "TargetGroupNotFound"):
                 return None
             raise
         health = {k: tg[v] for k, v in HEALTH.items()}
         health["matcher"] = tg.get("Matcher", {}).get("HttpCode")
-        return Observed(tg["TargetGroupArn"], {"vpc": tg["VpcId"], "port": tg["Port"], "protocol": tg["Protocol"],
-                                               "health_check": health}, {"arn": tg["TargetGroupArn"]})
+        attributes = {a["Key"]: a["Value"] for a in elbv2.describe_target_group_attributes(
+            TargetGroupArn=tg["TargetGroupArn"])["Attributes"]}
+        return Observed(tg["TargetGroupArn"], {
+            "vpc": tg["VpcId"], "port": tg["Port"], "protocol": tg["Protocol"], "health_check": health,
+            "deregistration_delay": int(attributes.get(DEREGISTRATION_DELAY, AWS_DEREGISTRATION_DELAY))},
+            {"arn": tg["TargetGroupArn"]})
 
     def create(self, ctx, res, props):
-        tg = ctx.client("elbv2").create_target_group(
+        elbv2 = ctx.client("elbv2")
+        tg = elbv2.create_target_group(
             Name=res.name, Protocol=props["protocol"], Port=props["port"], VpcId=props["vpc"], TargetType="instance",
             Tags=tag_list(resource_tags(ctx, res)), **_health_args(props["health_check"]))["TargetGroups"][0]
+        if props["deregistration_delay"] != AWS_DEREGISTRATION_DELAY:
+            _set_deregistration_delay(elbv2, tg["TargetGroupArn"], props["deregistration_delay"])
         return Observed(tg["TargetGroupArn"], props, {"arn": tg["TargetGroupArn"]})
 
     def update(self, ctx, res, props, observed, changed):
-        ctx.client("elbv2").modify_target_group(TargetGroupArn=observed.id, **_health_args(props["health_check"]))
+        elbv2 = ctx.client("elbv2")
+        if "health_check" in changed:
+            elbv2.modify_target_group(TargetGroupArn=observed.id, **_health_args(props["health_check"]))
+        if "deregistration_delay" in changed:
+            _set_deregistration_delay(elbv2, observed.id, props["deregistration_delay"])
         return Observed(observed.id, props, observed.attrs)
 
     def delete(self, ctx, res, observed):

@@ -88,6 +88,7 @@ class Routing(Strict):
     paths: list[Annotated[str, Field(pattern=P.PATH_PATTERN, max_length=128)]] = Field(default_factory=list, description="Path patterns, e.g. /shop/*.")
     port: Annotated[int, Field(ge=1, le=65535, description="Port the app listens on, on each instance.")] = 80
     health_check: HealthCheck = Field(default_factory=HealthCheck)
+    deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600, description="How long a host leaving the target group (e.g. for its deployment) keeps serving open requests; AWS's default is 300.")] = 30
     domain: Annotated[str | None, Field(pattern=P.DOMAIN, max_length=253, description="Custom domain; with a certificate, production gets a dedicated ALB.")] = None
     certificate_arn: Annotated[str | None, Field(pattern=P.CERT_ARN, description="ACM certificate for the custom domain.")] = None
     shared_load_balancers: list[Annotated[str, Field(pattern=P.ALB_NAME)]] = Field(default_factory=lambda: ["vend-shared-1"], description="Shared ALBs in order of use; later ones take rules when earlier ones are full.")

@@ -124,7 +124,8 @@ def _routing(config: Config, n: Names, net, own: bool, lb_names: list[str]) -> l
     rule = {"load_balancers": lb_names, "hosts": list(r.hosts), "paths": list(r.paths),
             "target_group": Ref(TG, n.base, "arn")}
     return [
-        Resource(TG, n.base, {"vpc": net.vpc, "port": r.port, "protocol": "HTTP", "health_check": health},
+        Resource(TG, n.base, {"vpc": net.vpc, "port": r.port, "protocol": "HTTP", "health_check": health,
+                              "deregistration_delay": r.deregistration_delay_seconds},
                  immutable=("vpc", "port", "protocol")),
         Resource(RULE, f"{n.base}-dedicated", rule if own else {"load_balancers": [n.base]}, present=own),
         Resource(RULE, f"{n.base}-shared", rule if not own else {"load_balancers": list(r.shared_load_balancers)},
