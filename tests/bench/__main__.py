@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return faults.main()
     options = {vending: {"counts": vending.QUICK_COUNTS if args.quick else vending.COUNTS}}
     rows, notes, written, skipped = [], [], [], False
+    env = environment()  # the commit this run measures
     for bench in BENCHMARKS:
         reason = getattr(bench, "skip_reason", lambda: None)()
         if reason:
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         result = bench.run(**options.get(bench, {}))
         rows += result["rows"]
         notes += result["notes"]
-        written.append(write_result(bench.NAME, {k: v for k, v in result.items() if k != "rows"} | {"results": result["rows"]}))
-    env = environment()
+        written.append(write_result(bench.NAME, {k: v for k, v in result.items() if k != "rows"}
+                                    | {"results": result["rows"]}, env=env))
     print(f"\ncommit {(env['commit'] or 'unknown')[:12]}{' (+ uncommitted changes)' if env['work_tree_changed'] else ''}"
           f", {env['date']}, nproc {env['nproc']}, python {env['python']}, load {env['loadavg_1m']} (1 min)\n")
     for name in dict.fromkeys(row["benchmark"] for row in rows):  # one table per benchmark, its own columns

@@ -33,8 +33,9 @@ def environment() -> dict:
     }
 
 
-def write_result(name: str, payload: dict, directory: Path = RESULTS_DIR) -> Path:
+def write_result(name: str, payload: dict, directory: Path = RESULTS_DIR, env: dict | None = None) -> Path:
+    """`env`: the environment() taken when the run started (the commit it ran, not a later one)."""
     path = Path(directory) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"benchmark": name, **environment(), **payload}, indent=2) + "\n")
+    path.write_text(json.dumps({"benchmark": name, **(env or environment()), **payload}, indent=2) + "\n")
     return path
