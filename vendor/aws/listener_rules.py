@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
 from vendor.config.names import ownership_tags
 from vendor.plan.priority import (
+    RULES_PER_LOAD_BALANCER,
     ObservedRule,
     RulePlan,
     SharedLoadBalancer,
@@ -83,17 +84,40 @@ def find_https_listeners(elbv2, names: Sequence[str]) -> list[tuple[str, str]]:
 
 def read_rules(elbv2, listener_arns: Iterable[str]) -> list[ObservedRule]:
     """The non-default rules of the listeners, with their tags."""
-    raw = [rule for arn in listener_arns for rule in _rules(elbv2, arn)]
-    tags = _tags(elbv2, [rule["RuleArn"] for rule, _ in raw])
+    return _with_tags(elbv2, [rule for arn in listener_arns for rule in _rules(elbv2, arn)])
+
+
+def _with_tags(elbv2, raw: list[tuple[dict, str]], tagged: bool = True) -> list[ObservedRule]:
+    tags = _tags(elbv2, [rule["RuleArn"] for rule, _ in raw]) if tagged else {}
     return [_observed(rule, listener_arn, tags.get(rule["RuleArn"], ())) for rule, listener_arn in raw]
 
 
-def read_shared(elbv2, names: Sequence[str]) -> tuple[SharedLoadBalancer, ...]:
-    """Each named load balancer with the rules of ALL its listeners (the quota is per load balancer)."""
+def attached_load_balancers(elbv2, target_group_arn: str) -> set[str]:
+    """ARNs of the load balancers whose rules forward to the target group (none for a new one)."""
+    try:
+        found = elbv2.describe_target_groups(TargetGroupArns=[target_group_arn])["TargetGroups"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "TargetGroupNotFound":
+            raise
+        return set()
+    return {arn for tg in found for arn in tg.get("LoadBalancerArns", [])}
+
+
+def read_shared(elbv2, names: Sequence[str], *, attached: Collection[str] | None = None) -> tuple[SharedLoadBalancer, ...]:
+    """Each named load balancer with the rules of ALL its listeners (the quota is per load balancer).
+
+    `attached`: the ARNs of the load balancers the environment's target group is attached to
+    (`attached_load_balancers`). Given, the rules of a FULL load balancer not among them are read
+    without their tags: a new rule cannot go there, and the environment's rule forwards to its
+    target group, so it is not there either (unless someone pointed it elsewhere by hand). So an
+    apply does not cost more with every customer already on the shared load balancers (tags are
+    one call per 20 rules)."""
     out = []
     for name in names:
-        _, https_arn, listener_arns = _shared(elbv2, name)
-        out.append(SharedLoadBalancer(name, https_arn, tuple(read_rules(elbv2, listener_arns))))
+        lb_arn, https_arn, listener_arns = _shared(elbv2, name)
+        raw = [rule for arn in listener_arns for rule in _rules(elbv2, arn)]
+        tagged = attached is None or lb_arn in attached or len(raw) < RULES_PER_LOAD_BALANCER
+        out.append(SharedLoadBalancer(name, https_arn, tuple(_with_tags(elbv2, raw, tagged))))
     return tuple(out)
 
 
@@ -110,7 +134,8 @@ def ensure_rule(elbv2, wanted: WantedRule, load_balancers: Sequence[str], *,
     calls, conflicts, avoid = 0, [], set()
     plan: RulePlan | None = None
     for attempt in range(1, max_attempts + 1):
-        plan = plan_rule(wanted, read_shared(elbv2, load_balancers), avoid=avoid)
+        attached = attached_load_balancers(elbv2, wanted.target_group_arn)
+        plan = plan_rule(wanted, read_shared(elbv2, load_balancers, attached=attached), avoid=avoid)
         if plan.action == "keep":
             return _result("unchanged", plan, plan.rule_arn, calls, conflicts)
         if plan.action == "modify":

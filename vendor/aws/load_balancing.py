@@ -180,9 +180,11 @@ class ListenerRule(Handler):
 
     def read(self, ctx, res, props):
         elbv2, me = ctx.client("elbv2"), (ctx.tags["Customer"], ctx.tags["Environment"])
-        for name in props.get("load_balancers") or ():
+        tg = props.get("target_group")
+        attached = listener_rules.attached_load_balancers(elbv2, tg) if isinstance(tg, str) else set()
+        for name in self._attached_first(elbv2, props.get("load_balancers") or (), attached):
             try:
-                (shared,) = listener_rules.read_shared(elbv2, [name])
+                (shared,) = listener_rules.read_shared(elbv2, [name], attached=attached)
             except listener_rules.ListenerRulesError:
                 continue  # no such load balancer (yet), or no HTTPS listener: no rule there
             for rule in shared.rules:
@@ -193,6 +195,16 @@ class ListenerRule(Handler):
                         "target_group": rule.target_group_arns[0] if len(rule.target_group_arns) == 1 else None},
                         {"arn": rule.rule_arn, "priority": rule.priority, "load_balancer": name})
         return None
+
+    @staticmethod
+    def _attached_first(elbv2, names, attached: set[str]) -> list[str]:
+        """The load balancers to look on, those the target group is attached to first: the rule
+        is there, so the others are not read at all."""
+        if not attached:
+            return list(names)
+        found = {lb["LoadBalancerName"] for lb in elbv2.describe_load_balancers(
+            LoadBalancerArns=sorted(attached))["LoadBalancers"]}
+        return [n for n in names if n in found] + [n for n in names if n not in found]
 
     def create(self, ctx, res, props):
         result = listener_rules.ensure_rule(ctx.client("elbv2"), self._wanted(ctx, props), props["load_balancers"],
