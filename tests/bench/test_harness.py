@@ -34,7 +34,7 @@ def test_cumulative_cost_and_growth_notes():
     assert (total["api_calls"], total["mutating"], total["elbv2_calls"]) == (12, 12, 12)
     assert (total["wall_per_customer_s"], total["cold_applies"]) == (round(14 / 12, 3), 1)
     calls, wall = growth_notes(applies)
-    assert calls == "vending: API calls to vend one more customer: #2 1, #12 1; from #2 to #12 the calls are flat."
+    assert calls == "vending: API calls to vend one more customer: #2 1, #12 1 (most: #2 1); from #2 to #12 the calls are flat."
     assert wall.endswith("customers 2-11 1.10 s, customers 2-11 1.10 s.")
     applies.append(_apply(13, 2.0, 1, 3))
     assert "the calls are growing: elbv2:DescribeTags +3." in growth_notes(applies)[0]

@@ -182,9 +182,10 @@ def growth_notes(applies: list[Apply]) -> list[str]:
         f"{op} {n:+d}" for op, n in sorted(grown.items(), key=lambda item: -abs(item[1]))))
     early = [a.wall_s for a in applies[1:11] if not a.cold]
     late = [a.wall_s for a in applies[-11:-1] if not a.cold]
+    peak = max(applies[1:], key=lambda a: a.total)
     return [f"vending: API calls to vend one more customer: "
             + ", ".join(f"#{n} {applies[n - 1].total}" for n in samples)
-            + f"; from #2 to #{last.customer} the calls are {verdict}.",
+            + f" (most: #{peak.customer} {peak.total}); from #2 to #{last.customer} the calls are {verdict}.",
             f"vending: wall of one more customer (warm session, mean of 10): customers 2-11 "
             f"{sum(early) / len(early):.2f} s, customers {len(applies) - 10}-{len(applies) - 1} "
             f"{sum(late) / len(late):.2f} s."]
