@@ -154,6 +154,7 @@ def _sorted_lists(value):
 
 
 def test_apply_killed_after_random_call_converges(cloud, tmp_path):
+    """An apply killed after a random AWS call leaves nothing half-made that a re-run cannot finish: the re-apply converges."""
     region = "eu-central-1"
     cert = cloud.certificate("shop.acme.example", region=region)
     path = copy_config("acme-production.yaml", tmp_path, {

@@ -134,6 +134,7 @@ def test_the_table_is_large_enough():
 
 @pytest.mark.parametrize("name,edits,expected", CASES, ids=[c[0] for c in CASES])
 def test_bad_config_message(tmp_path: Path, name, edits, expected):
+    """Each bad config is refused with messages naming the file, the line, the path inside it and the fix."""
     path = tmp_path / "shop-staging.yaml"
     path.write_text(_apply(edits))
     with pytest.raises(SourceError) as caught:

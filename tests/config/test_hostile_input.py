@@ -30,6 +30,7 @@ CASES = [
 
 @pytest.mark.parametrize("name,edit,path", CASES, ids=[c[0] for c in CASES])
 def test_hostile_value(tmp_path, name, edit, path):
+    """Shell metacharacters, command substitution, smuggled newlines, path traversal and HCL injection in config values are refused naming their path (free-text tags come out as one escaped HCL string)."""
     (tmp_path / "minimal.yaml").write_text(MINIMAL)
     config = tmp_path / "c.yaml"
     assert edit[0] in MINIMAL

@@ -38,6 +38,7 @@ def test_missing_file(tmp_path):
 
 
 def test_binary_file(tmp_path):
+    """A binary file given as a config is refused with a clear error, never parsed."""
     path = tmp_path / "junk.yaml"
     path.write_bytes(b"\x7fELF\x00\x01\x02")
     with pytest.raises(SourceError) as e:
@@ -46,6 +47,7 @@ def test_binary_file(tmp_path):
 
 
 def test_huge_file(tmp_path):
+    """A huge config file is refused by its size, naming the limit."""
     path = tmp_path / "huge.yaml"
     path.write_text("a: " + "x" * 2000)
     with pytest.raises(SourceError) as e:
@@ -54,6 +56,7 @@ def test_huge_file(tmp_path):
 
 
 def test_not_utf8(tmp_path):
+    """A config that is not UTF-8 is refused, naming the byte offset."""
     path = tmp_path / "latin.yaml"
     path.write_bytes("a: caf\xe9\n".encode("latin-1"))
     with pytest.raises(SourceError) as e:

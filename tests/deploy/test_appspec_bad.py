@@ -332,6 +332,7 @@ BAD = [
 
 @pytest.mark.parametrize("text, expected", [(t, e) for _, t, e in BAD], ids=[i for i, _, _ in BAD])
 def test_bad_appspec_exact_problems(text, expected):
+    """Each bad appspec.yml (files pointing outside the revision, bad hooks, junk) is refused with its exact problems."""
     assert problem_lines(text) == expected
 
 

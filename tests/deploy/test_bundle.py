@@ -85,6 +85,7 @@ def test_appspec_is_validated_with_the_revision_first(tmp_path):
 
 
 def test_symlinks_inside_are_kept_and_outside_refused(revision):
+    """A bundle keeps symlinks that stay inside the revision and refuses one pointing outside it."""
     (revision / "current.html").symlink_to("index.html")
     (revision / "static" / "up.css").symlink_to("../static/css/site.css")
     infos = {m.name: m for m in members(build_bundle(revision).data)}
@@ -101,6 +102,7 @@ def test_symlinks_inside_are_kept_and_outside_refused(revision):
 
 
 def test_special_files_are_refused(revision):
+    """Devices, FIFOs and sockets in a revision are refused, never bundled."""
     os.mkfifo(revision / "pipe")
     with pytest.raises(SourceError) as caught:
         build_bundle(revision)

@@ -61,11 +61,13 @@ REFUSED = [
 @pytest.mark.parametrize("entries, expected", [(e, x) for _, e, x in REFUSED],
                          ids=[i for i, _, _ in REFUSED])
 def test_unsafe_member_refuses_the_archive(entries, expected, tmp_path):
+    """A bundle member that escapes its place (absolute, .., links out, devices) refuses the whole archive before anything is written."""
     data = archive(entry("ok.txt", data=b"fine"), *entries)
     assert refusal(data, tmp_path / "out") == [f"{expected} {HINT}"]
 
 
 def test_every_unsafe_member_is_listed(tmp_path):
+    """All unsafe members of a bundle are named in one refusal, not just the first."""
     data = archive(entry("/abs", data=b"x"), entry("../up", data=b"x"), entry("ok", data=b"x"))
     assert refusal(data, tmp_path / "out") == [
         f"bundle /abs: absolute path refused {HINT}",
@@ -73,6 +75,7 @@ def test_every_unsafe_member_is_listed(tmp_path):
 
 
 def test_oversize_archive(tmp_path):
+    """A bundle over the size limit is refused."""
     data = archive(entry("a", data=b"x" * 600), entry("b", data=b"y" * 600))
     assert refusal(data, tmp_path / "out", max_bytes=1000) == [
         "bundle (archive): unpacks to 1200 bytes, more than the 1000 allowed "
@@ -80,17 +83,20 @@ def test_oversize_archive(tmp_path):
 
 
 def test_too_many_members(tmp_path):
+    """A bundle with too many members is refused."""
     data = archive(*(entry(f"f{i}", data=b"") for i in range(4)))
     assert refusal(data, tmp_path / "out", max_members=3) == [
         "bundle (archive): more than 3 members (split the revision or raise max_members)"]
 
 
 def test_not_a_tar_gz(tmp_path):
+    """Junk bytes given as a bundle are refused as not a tar.gz."""
     assert refusal(b"PK\x03\x04 a zip", tmp_path / "out") == [
         "bundle (archive): not a readable tar.gz (not a gzip file) " + HINT]
 
 
 def test_truncated_archive(tmp_path):
+    """A truncated bundle is refused as unreadable and nothing is written."""
     data = archive(entry("big", data=bytes(range(256)) * 400))
     problems = refusal(data[: len(data) // 2], tmp_path / "out")
     assert len(problems) == 1
@@ -99,6 +105,7 @@ def test_truncated_archive(tmp_path):
 
 
 def test_destination_must_be_new_or_empty(tmp_path):
+    """A bundle is never extracted over existing files."""
     dest = tmp_path / "out"
     dest.mkdir()
     (dest / "old.txt").write_text("previous revision")
@@ -111,6 +118,7 @@ def test_destination_must_be_new_or_empty(tmp_path):
 
 
 def test_archive_file_path_and_safe_members(tmp_path):
+    """A safe bundle extracts exactly its members into its own directory."""
     path = tmp_path / "rev.tar.gz"
     path.write_bytes(archive(entry("dir", tarfile.DIRTYPE), entry("dir/a.txt", data=b"A"),
                              entry("dir/link", tarfile.SYMTYPE, link="a.txt"),
@@ -123,6 +131,7 @@ def test_archive_file_path_and_safe_members(tmp_path):
 
 
 def test_refusals_name_the_archive_file(tmp_path):
+    """Bundle refusals name the archive file."""
     path = tmp_path / "rev.tar.gz"
     path.write_bytes(archive(entry("/abs", data=b"x")))
     with pytest.raises(UnsafeBundleError) as caught:
@@ -131,6 +140,7 @@ def test_refusals_name_the_archive_file(tmp_path):
 
 
 def test_gzip_bomb_is_refused_by_declared_size(tmp_path):
+    """A gzip bomb is refused by the size its members declare."""
     raw = io.BytesIO()
     with gzip.GzipFile(fileobj=raw, mode="wb") as gz, tarfile.open(fileobj=gz, mode="w") as tar:
         info = tarfile.TarInfo("zeros")

@@ -63,6 +63,7 @@ def test_failing_validate_service_fails_the_host(tmp_path, host):
 
 
 def test_hook_over_its_timeout_is_killed_with_its_process_group(tmp_path, host):
+    """A hook that hangs past its timeout is killed with its whole process group, and the deployment fails at it."""
     body = "sleep 300 &\necho $! > /tmp/child.pid\nsleep 300"
     with connect(host) as conn:
         bundle = build_bundle(python_revision(tmp_path / "slow", extra_hook=("AfterInstall", body, 2)))

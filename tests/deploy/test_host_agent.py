@@ -78,6 +78,7 @@ def test_permissions_mode_by_pattern_and_type(tmp_path):
 
 
 def test_unpack_refuses_traversal(tmp_path):
+    """The host agent refuses a bundle entry that would be written outside the deployment directory."""
     bundle = tmp_path / "b.tar.gz"
     with tarfile.open(bundle, "w:gz") as tar:
         info = tarfile.TarInfo("../escape.txt")

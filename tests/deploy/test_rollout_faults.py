@@ -26,6 +26,7 @@ def _version(host) -> str:
 
 
 def test_host_dying_mid_deploy_stops_the_rollout_and_rolls_back_the_others(local_hosts_factory, tmp_path):
+    """A host dying mid-deploy stops the rollout, names the host and rolls back the hosts before it."""
     fleet = local_hosts_factory(3)
     try:
         hosts = fleet.hosts

@@ -16,6 +16,7 @@ def pair(local_hosts_factory):
 
 
 def test_a_stopped_host_refuses_fast_with_a_clear_error(pair):
+    """A stopped host fails a connect fast with a clear error, not a long hang."""
     host = pair.host("host2")
     pair.stop("host2")
     try:
@@ -28,6 +29,7 @@ def test_a_stopped_host_refuses_fast_with_a_clear_error(pair):
 
 
 def test_a_host_dying_mid_command_raises_connection_lost(pair):
+    """A host dying mid-command raises ConnectionLost within seconds."""
     outcome = {}
 
     def long_command():
@@ -55,6 +57,7 @@ def test_a_host_dying_mid_command_raises_connection_lost(pair):
 
 
 def test_a_restarted_host_keeps_its_files(pair):
+    """A host restarted after a crash keeps its disk, as an EC2 instance does."""
     with connect(pair.host("host1")) as conn:
         run(conn, ["sh", "-c", "mkdir -p /opt/app && echo v1 > /opt/app/REVISION"], timeout=10)
     pair.stop("host1")
@@ -65,6 +68,7 @@ def test_a_restarted_host_keeps_its_files(pair):
 
 
 def test_run_each_reports_the_dead_host_and_still_runs_the_others(pair):
+    """Running on a group with one dead host names that host and still runs on the others."""
     pair.stop("host2")
     try:
         with HostGroup(pair.hosts, retry_for=0.5) as group:

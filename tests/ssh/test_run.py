@@ -62,6 +62,7 @@ def test_output_lines_are_streamed_while_the_command_runs(conn):
 
 
 def test_timeout_kills_the_whole_process_group(conn):
+    """A remote command over its timeout is killed with its whole process group."""
     pid_file = f"/tmp/child-{uuid.uuid4().hex}"
     script = f"sleep 300 & echo $! > {pid_file}; echo started; wait"
     started = time.monotonic()
