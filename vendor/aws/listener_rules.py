@@ -84,7 +84,7 @@ def find_https_listeners(elbv2, names: Sequence[str]) -> list[tuple[str, str]]:
 
 def read_rules(elbv2, listener_arns: Iterable[str]) -> list[ObservedRule]:
     """The non-default rules of the listeners, with their tags."""
-    return _with_tags(elbv2, [rule for arn in listener_arns for rule in _rules(elbv2, arn)])
+    return _with_tags(elbv2, _rules_of(elbv2, listener_arns))
 
 
 def _with_tags(elbv2, raw: list[tuple[dict, str]], tagged: bool = True) -> list[ObservedRule]:
@@ -115,7 +115,7 @@ def read_shared(elbv2, names: Sequence[str], *, attached: Collection[str] | None
     out = []
     for name in names:
         lb_arn, https_arn, listener_arns = _shared(elbv2, name)
-        raw = [rule for arn in listener_arns for rule in _rules(elbv2, arn)]
+        raw = _rules_of(elbv2, listener_arns)
         tagged = attached is None or lb_arn in attached or len(raw) < RULES_PER_LOAD_BALANCER
         out.append(SharedLoadBalancer(name, https_arn, tuple(_with_tags(elbv2, raw, tagged))))
     return tuple(out)
@@ -201,6 +201,10 @@ def _rules(elbv2, listener_arn: str) -> list[tuple[dict, str]]:
     pages = elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener_arn,
                                                            PaginationConfig={"PageSize": RULES_PER_PAGE})
     return [(rule, listener_arn) for page in pages for rule in page["Rules"] if not rule.get("IsDefault")]
+
+
+def _rules_of(elbv2, listener_arns: Iterable[str]) -> list[tuple[dict, str]]:
+    return [rule for arn in listener_arns for rule in _rules(elbv2, arn)]
 
 
 def _tags(elbv2, arns: list[str]) -> dict[str, tuple[tuple[str, str], ...]]:
