@@ -13,7 +13,7 @@ from vendor.cli.errors import user_errors
 from vendor.config.loader import ConfigFile, load_config
 from vendor.pipeline.executions import Executions
 from vendor.pipeline.infra import infra_pipeline
-from vendor.pipeline.runner import PipelineRunner, Store
+from vendor.pipeline.runner import PipelineRunner, Store, app_pipeline
 from vendor.plan.naming import artifact_bucket
 from vendor.state import default_state_dir
 
@@ -62,9 +62,9 @@ def push(config: str, source: str, ref: str | None, hosts_file: str | None, buil
     """
     cf = load_config(config)
     rollout = rollout_for(cf, hosts_file, None, True)
+    name = app_pipeline(cf.config.slug)
     runner = PipelineRunner(
-        cf.config, _executions(f"vend-{cf.config.slug}"),
-        default_state_dir() / "pipelines" / f"vend-{cf.config.slug}" / "work",
+        cf.config, _executions(name), default_state_dir() / "pipelines" / name / "work",
         gate=Gate.from_settings(), deploy=lambda bundle: rollout.deploy(bundle.data, bundle.sha256),
         build_timeout=build_timeout * 60,
         on_event=lambda stage, status, summary: click.echo(f"{stage:<8} {status:<10} {summary}"),
@@ -101,7 +101,7 @@ def status(config: str, last: int, infra: bool) -> None:
       vend pipeline status configs/acme-production.yaml --infra
     """
     slug = load_config(config).config.slug
-    name = infra_pipeline(slug) if infra else f"vend-{slug}"
+    name = infra_pipeline(slug) if infra else app_pipeline(slug)
     executions = _executions(name).all()[-last:]
     if not executions:
         click.echo(f"no executions of {name} yet ({'vend release' if infra else 'vend push'})")

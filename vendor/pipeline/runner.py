@@ -26,6 +26,11 @@ Deploy = Callable[[Bundle], object]  # returns a RolloutResult (ok, message)
 Store = Callable[[str, bytes], str]  # (key, data) -> where it is kept, e.g. s3://bucket/key
 
 
+def app_pipeline(slug: str) -> str:
+    """The application pipeline's name (vend push); the infrastructure's is `infra.infra_pipeline`."""
+    return f"vend-{slug}"
+
+
 class PipelineRunner:
     def __init__(self, config: Config, executions: Executions, work_dir: Path, *, gate, deploy: Deploy,
                  build_timeout: float = 3600, on_event: Event | None = None, on_output=None,
@@ -37,7 +42,7 @@ class PipelineRunner:
         self.on_output = on_output
 
     def run(self, location: str, ref: str | None = None) -> Execution:
-        execution = Execution(pipeline=f"vend-{self.config.slug}", source=location)
+        execution = Execution(pipeline=app_pipeline(self.config.slug), source=location)
         work = self.work_dir / execution.id
         state: dict = {}
         return run_stages(execution, [
