@@ -35,6 +35,18 @@ def test_maildir_outbox(tmp_path):
     assert outbox.entries(tmp_path / "none") == []
 
 
+def test_an_outbox_being_created_reads_as_empty(tmp_path):
+    """The first mail makes the Maildir's tmp, new and cur one after the other; a reader in
+    between (vend approvals outbox, a waiting test) sees no mail rather than an error."""
+    box = tmp_path / "outbox"
+    (box / "tmp").mkdir(parents=True)
+    (box / "new").mkdir()
+    assert outbox.entries(box) == []
+    (box / "cur").mkdir()  # the Maildir is complete
+    MaildirMailer(box).send(_message())
+    assert [e.request_id for e in outbox.entries(box)] == ["apr-1"]
+
+
 def test_smtp_relay_into_the_catcher(tmp_path):
     controller = Controller(outbox.Catcher(tmp_path / "caught"), hostname="127.0.0.1", port=_free_port())
     controller.start()

@@ -22,11 +22,14 @@ class Entry:
     request_id: str
 
 
+MAILDIR_PARTS = ("tmp", "new", "cur")  # made one after the other by mailbox.Maildir(create=True)
+
+
 def entries(path: str | Path) -> list[Entry]:
     """Messages in the outbox, oldest first."""
     path = Path(path)
-    if not path.is_dir():
-        return []
+    if not all((path / sub).is_dir() for sub in MAILDIR_PARTS):
+        return []  # no mail yet, or the first mail is creating the Maildir right now
     box = mailbox.Maildir(path, create=False)
     found = []
     for key in box.keys():
