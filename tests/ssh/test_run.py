@@ -104,3 +104,19 @@ def test_a_failing_output_callback_aborts_and_kills_the_command(conn):
 def test_input_for_a_command_that_does_not_read_it_is_dropped(conn):
     result = run(conn, ["true"], timeout=10, input=b"x" * 2_000_000)
     assert result.exit_code == 0
+
+
+def test_run_never_selects_on_a_channel(conn, monkeypatch):
+    """select() on a paramiko channel makes it create a pipe that Channel.close() races the
+    transport thread on (EPIPE/EBADF kill the whole connection: paramiko #1157, #1700, #2271)."""
+    import paramiko
+
+    def no_fileno(channel):
+        raise AssertionError("run() asked a channel for a file descriptor")
+
+    monkeypatch.setattr(paramiko.Channel, "fileno", no_fileno)
+    with pytest.raises(CommandTimeout, match="killed process group"):
+        run(conn, ["sh", "-c", "echo started; sleep 300"], timeout=0.5)
+    result = run(conn, ["sh", "-c", "cat; echo done >&2"], timeout=10, input="in\n")
+    assert (result.stdout, result.stderr) == ("in\n", "done\n")
+    assert conn.alive

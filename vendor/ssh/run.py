@@ -1,7 +1,6 @@
 """Run one argv on a host: stream its output, bound it with a timeout, return a Result."""
 from __future__ import annotations
 
-import select
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +14,8 @@ from vendor.ssh.errors import CommandTimeout, ConnectionLost, SSHError
 OutputCallback = Callable[[str, str], None]  # (stream "stdout" | "stderr", line without "\n")
 
 CHUNK = 32768
-POLL = 0.05  # upper bound on one wait; data wakes the loop earlier
+POLL = 0.05  # longest wait between looks at the channel; an exit status ends the wait at once
+SETTLE = 0.01  # poll interval once the exit status is in, while the last output arrives
 EOF_GRACE = 0.5  # after the exit status, wait this long for output still in flight
 KILL_TIMEOUT = 5.0
 
@@ -148,7 +148,7 @@ def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, deadline: 
                 return True
         elif now >= deadline:
             return False
-        select.select([channel], [], [], max(0.0, min(POLL, deadline - now)))
+        _wait(channel, min(POLL, deadline - now))
 
 
 def _await_pgid(channel: paramiko.Channel, marker: MarkerFilter, timeout: float = KILL_TIMEOUT) -> int | None:
@@ -159,8 +159,21 @@ def _await_pgid(channel: paramiko.Channel, marker: MarkerFilter, timeout: float 
         if channel.recv_stderr_ready():
             marker.feed(channel.recv_stderr(CHUNK))
         else:
-            select.select([channel], [], [], POLL)
+            _wait(channel, POLL)
     return marker.pgid
+
+
+def _wait(channel: paramiko.Channel, seconds: float) -> None:
+    """Sleep until the exit status arrives or `seconds` pass.
+
+    Never `select()` on a channel: that makes paramiko create a pipe which its transport thread
+    may write to while `Channel.close()` closes it, and the resulting EPIPE/EBADF kills the whole
+    connection (paramiko issues #1157, #1700, #2271; seen here as a flaky "Broken pipe").
+    """
+    if channel.exit_status_ready():
+        time.sleep(max(0.0, min(SETTLE, seconds)))
+    else:
+        channel.status_event.wait(max(0.0, seconds))
 
 
 def _kill_group(conn: Connection, pgid: int | None) -> str:
