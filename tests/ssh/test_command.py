@@ -77,6 +77,28 @@ def test_marker_filter_passes_foreign_output_through():
     assert marker.pgid is None
 
 
+def test_marker_filter_finds_the_marker_after_shell_start_up_noise():
+    marker = MarkerFilter()
+    assert marker.feed(b"bash: warning: setlocale\ndebug1: x\nvend-pgid:") == b"bash: warning: setlocale\ndebug1: x\n"
+    assert marker.feed(b"12\nfrom the command\n") == b"from the command\n"
+    assert (marker.pgid, marker.done) == (12, True)
+
+
+def test_marker_filter_never_takes_the_tail_of_a_longer_line_for_the_marker():
+    marker = MarkerFilter()
+    noise = b"x" * 50  # too long to be the start of the marker: passed through, the line goes on
+    assert marker.feed(noise) == noise
+    assert marker.feed(b"vend-pgid:5\nvend-pgid:6\nok") == b"vend-pgid:5\nok"
+    assert marker.pgid == 6
+
+
+def test_marker_filter_stops_looking_after_its_search_limit():
+    marker = MarkerFilter()
+    noise = b"noise\n" * (MarkerFilter.SEARCH_LIMIT // 6 + 1)
+    assert marker.feed(noise + b"vend-pgid:7\n") == noise + b"vend-pgid:7\n"
+    assert (marker.pgid, marker.done) == (None, True)
+
+
 def test_marker_filter_releases_a_partial_prefix_at_the_end():
     marker = MarkerFilter()
     assert marker.feed(b"vend") == b""

@@ -75,45 +75,61 @@ class LineSplitter:
 
 
 class MarkerFilter:
-    """Strips the leading `vend-pgid:N` line from a stderr stream and remembers N.
+    """Strips the `vend-pgid:N` line from a stderr stream and remembers N.
 
-    If the stream does not start with the marker (for example `setsid` is missing on the
-    host), everything is passed through unchanged and `pgid` stays None.
+    The wrapper prints the marker before the command starts, so only the remote shell's own
+    start-up noise (a profile's warning, a debug log) can come before it: lines before it pass
+    through unchanged, and after SEARCH_LIMIT bytes without it (for example `setsid` is missing
+    on the host) the search stops and `pgid` stays None.
     """
+
+    SEARCH_LIMIT = 8192
 
     def __init__(self) -> None:
         self.pgid: int | None = None
-        self._head = b""
+        self._line = b""  # the incomplete line held back because it may still become the marker
+        self._mid_line = False  # a partial line was passed through: the rest of it is not the marker
+        self._seen = 0
         self._done = False
 
     def feed(self, chunk: bytes) -> bytes:
+        out = bytearray()
+        while chunk and not self._done:
+            if self._mid_line:
+                end = chunk.find(b"\n") + 1 or len(chunk)
+                out += chunk[:end]
+                self._seen += end
+                self._mid_line = chunk[end - 1:end] != b"\n"
+                chunk = chunk[end:]
+            else:
+                data = self._line + chunk
+                line, newline, chunk = data.partition(b"\n")
+                self._line = b""
+                if newline and line.startswith(PGID_MARKER) and line[len(PGID_MARKER):].isdigit():
+                    self.pgid, self._done = int(line[len(PGID_MARKER):]), True
+                    break
+                could_be_marker = line.startswith(PGID_MARKER) or PGID_MARKER.startswith(line)
+                if not newline and could_be_marker and len(line) < _MARKER_LINE_MAX:
+                    self._line = line  # wait for more
+                    break
+                out += line + newline
+                self._seen += len(line) + len(newline)
+                self._mid_line = not newline
+            if self._seen >= self.SEARCH_LIMIT:
+                self._done = True
         if self._done:
-            return chunk
-        self._head += chunk
-        if b"\n" not in self._head:
-            head = self._head
-            could_be_marker = head.startswith(PGID_MARKER) or PGID_MARKER.startswith(head)
-            if could_be_marker and len(head) < _MARKER_LINE_MAX:
-                return b""  # could still become the marker line: wait for more
-            return self._release()
-        first, rest = self._head.split(b"\n", 1)
-        if first.startswith(PGID_MARKER) and first[len(PGID_MARKER):].isdigit():
-            self.pgid = int(first[len(PGID_MARKER):])
-            self._done, self._head = True, b""
-            return rest
-        return self._release()
+            out += self._line + chunk
+            self._line = b""
+        return bytes(out)
 
     @property
     def done(self) -> bool:
-        """The marker was found, or the stream turned out not to start with it."""
+        """The marker was found, or it was looked for long enough."""
         return self._done
 
     def flush(self) -> bytes:
-        return b"" if self._done else self._release()
-
-    def _release(self) -> bytes:
-        data, self._head, self._done = self._head, b"", True
-        return data
+        rest, self._line, self._done = self._line, b"", True
+        return rest
 
 
 def _decode(data: bytes) -> str:
