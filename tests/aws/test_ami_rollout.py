@@ -5,7 +5,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from vendor.aws.ami_rollout import AutoScalingRefresher, RolloutError, TemplateVersion, new_template_version, roll_out
+from vendor.aws.ami_rollout import AutoScalingRefresher, RefreshUnsupported, RolloutError, TemplateVersion, new_template_version, roll_out
 
 REGION = "eu-west-1"
 EXPECTED_REFRESH = {
@@ -100,7 +100,7 @@ def test_refresh_errors_say_what_to_do(autoscaling, code, message, expected):
     assert str(e.value) == expected
 
 
-def test_an_endpoint_without_instance_refresh_says_to_keep_instances(monkeypatch):
+def test_an_endpoint_without_instance_refresh_is_named(monkeypatch):
     """The embedded emulator (moto server) answers StartInstanceRefresh with an HTML 500 page."""
     from moto.server import ThreadedMotoServer
 
@@ -116,4 +116,5 @@ def test_an_endpoint_without_instance_refresh_says_to_keep_instances(monkeypatch
     finally:
         server.stop()
     assert str(e.value).startswith("starting the instance refresh of vend-shop-test failed (Unable to parse response")
-    assert str(e.value).endswith("if this endpoint does not implement StartInstanceRefresh, roll with --keep-instances")
+    assert isinstance(e.value, RefreshUnsupported)
+    assert str(e.value).endswith("this endpoint may not implement StartInstanceRefresh")

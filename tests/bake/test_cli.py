@@ -69,12 +69,18 @@ def test_bake_then_rebake_then_force_bakes_and_prunes_to_keep(env, moto_endpoint
     assert [line.split("available  ")[1] for line in lines[1:]] == ["keep (newest 1 of 2)", "keep (newest 2 of 2)"]
 
 
-@pytest.mark.root
-def test_bake_roll_keep_instances_points_the_launch_template_at_the_new_ami(env, moto_endpoint):
-    ec2 = client(moto_endpoint, "ec2")
+def launch_template(ec2) -> str:
+    """The environment's launch template, on an old AMI (returned)."""
     old = ec2.register_image(Name="old", RootDeviceName="/dev/sda1")["ImageId"]
     ec2.create_launch_template(LaunchTemplateName="vend-shop-test",
                                LaunchTemplateData={"ImageId": old, "InstanceType": "t3.small"})
+    return old
+
+
+@pytest.mark.root
+def test_bake_roll_keep_instances_points_the_launch_template_at_the_new_ami(env, moto_endpoint):
+    ec2 = client(moto_endpoint, "ec2")
+    old = launch_template(ec2)
     code, output = invoke(bake, CONFIG, "--out", str(env / "build"), "--roll", "--keep-instances")
     assert code == 0, output
     ami = AMI.search(output.strip().splitlines()[-1])[0]
@@ -82,6 +88,15 @@ def test_bake_roll_keep_instances_points_the_launch_template_at_the_new_ami(env,
     assert "instances of vend-shop-test left alone (--keep-instances)" in output
     default = ec2.describe_launch_template_versions(LaunchTemplateName="vend-shop-test", Versions=["$Default"])
     assert default["LaunchTemplateVersions"][0]["LaunchTemplateData"]["ImageId"] == ami
+
+
+@pytest.mark.root
+def test_bake_roll_on_the_emulator_says_to_keep_the_instances(env, moto_endpoint):
+    """moto has no StartInstanceRefresh: the new version is made, the refresh cannot start."""
+    launch_template(client(moto_endpoint, "ec2"))
+    code, output = invoke(bake, CONFIG, "--out", str(env / "build"), "--roll")
+    assert code == 1, output
+    assert "this endpoint may not implement StartInstanceRefresh: roll with --keep-instances" in output
 
 
 def test_a_secret_var_needs_its_environment_variable(env):

@@ -3,8 +3,10 @@ bake (Packer's null source on a local build host), real SMTP (aiosmtpd) and a re
 
 A production config in a temp git repository goes through four releases, in order:
 1. the first commit: baked, the whole stack planned, approved, created;
-2. an image input and fleet/max change: a new AMI, the mailed plan shows the AMI change and the
-   kept rule priority, approved in the browser, and AWS then holds exactly that plan;
+2. an image input and fleet/max change: a new AMI, the mailed plan shows the AMI change, that an
+   instance refresh replaces the instances, and the kept rule priority; approved in the browser,
+   AWS then holds exactly that plan, and the refresh is asked for (moto does not implement it:
+   the Apply stage says the instances were not replaced);
 3. a fleet/max change only: the AMI is reused, the approver rejects in the browser, nothing changes;
 4. the same commit again, but AWS changes after the request was mailed: the approved plan is not
    applied; the approvers get the new plan, and only its approval is applied.
@@ -19,6 +21,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -35,6 +38,7 @@ from vendor.approvals.store import Store
 from vendor.approvals.tokens import Signer
 from vendor.approvals.webapp import create_app
 from vendor.aws import images as ec2_images
+from vendor.aws.ami_rollout import AutoScalingRefresher
 from vendor.aws.observe import observe
 from vendor.aws.stack_ops import load_stack
 from vendor.bake.baker import Baker
@@ -117,11 +121,21 @@ def world(moto_url, tmp_path_factory, local_hosts_factory):  # noqa: F811
         return ctx, Baker(ec2=ec2, target=LocalTarget(ec2, hosts, layers), packer=Packer(),
                           console=Console(bake_output.append), out_dir=work / "build")
 
-    events = []
-    runner = InfraRunner(state, connect=connect, gate=gate, poll=0.05,
+    events, refreshes = [], []
+
+    def refresher(ctx):  # the real one, recording what it was asked
+        real = AutoScalingRefresher(ctx.client("autoscaling"))
+
+        def start(group, **settings):
+            refreshes.append((group, settings))
+            return real.start(group, **settings)
+        return SimpleNamespace(start=start)
+
+    runner = InfraRunner(state, connect=connect, gate=gate, poll=0.05, refresher=refresher,
                          on_event=lambda *event: events.append(event))
     yield {"cloud": cloud, "repo": repo, "state": state, "settings": settings, "store": store, "signer": signer,
-           "runner": runner, "events": events, "bake_output": bake_output, "layers": layers}
+           "runner": runner, "events": events, "bake_output": bake_output, "layers": layers,
+           "refreshes": refreshes}
     web.stop()
     smtp.stop()
     for ami_dir in layers.root.glob("ami-*"):
@@ -241,6 +255,7 @@ def test_the_first_release_bakes_plans_the_whole_stack_and_creates_it_after_appr
     assert plan[-2] == f"AMI: {ami.id} (new launch template)"
     assert plan[-1] == (f"{RULE}: new; its priority is the first free one on the load balancer, chosen at apply")
     assert got["Apply"][0] == "Succeeded" and got["Apply"][1].endswith(" 0 updated, 0 deleted")
+    assert world["refreshes"] == []  # a new fleet starts on the AMI: nothing to replace
     assert template_image(world, "$Latest") == ami.id
     _, after = aws_state(world, ami.id)
     assert {s.action for s in after} == {"keep"}
@@ -281,10 +296,19 @@ def test_an_image_change_bakes_a_new_ami_and_the_browser_approval_applies_exactl
         "      max: 2 -> 3",
     ]
     assert re.fullmatch(r"Plan: 0 to create, 2 to update, 0 to delete, \d+ unchanged\.", plan[6])
-    assert plan[7:] == [f"AMI: {old.id} -> {new}", f"{RULE}: priority {rule} on vend-shared-1, kept"]
+    assert plan[7:] == [f"AMI: {old.id} -> {new}",
+                        "instances: replaced by an instance refresh after apply (min healthy 0%, warm-up 300 s)",
+                        f"{RULE}: priority {rule} on vend-shared-1, kept"]
     assert "Decision recorded" in page and f"image: {old.id} -> {new}" in page  # the page shows the plan too
     assert stages(execution)["Approve"][1].startswith(f"approved by ops@shop.example: Plan checked (plan {fingerprint}")
-    assert stages(execution)["Apply"] == ("Succeeded", f"applied plan {fingerprint}: 0 created, 2 updated, 0 deleted")
+    status, applied = stages(execution)["Apply"]
+    assert status == "Succeeded"
+    assert applied.startswith(f"applied plan {fingerprint}: 0 created, 2 updated, 0 deleted; the running instances "
+                              "were not replaced (they keep the old launch template version): starting the "
+                              f"instance refresh of {GROUP} failed (")
+    assert applied.endswith("; this endpoint may not implement StartInstanceRefresh")
+    assert world["refreshes"] == [(GROUP, {"template": GROUP, "version": 2, "min_healthy_percentage": 0,
+                                           "warmup_seconds": 300})]
     asg = group(world)
     assert asg["MaxSize"] == 3 and asg["LaunchTemplate"]["Version"] == "2"
     assert template_image(world, "2") == new

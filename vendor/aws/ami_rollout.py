@@ -17,6 +17,10 @@ class RolloutError(Exception):
     """The new AMI cannot be rolled out; the message says what to fix."""
 
 
+class RefreshUnsupported(RolloutError):
+    """The endpoint has no StartInstanceRefresh (the embedded emulator does not implement it)."""
+
+
 @dataclass(frozen=True)
 class TemplateVersion:
     template: str
@@ -86,9 +90,8 @@ class AutoScalingRefresher:
                 raise RolloutError(f"auto-scaling group {group} does not exist: create the stack first (vend apply)") from None
             raise RolloutError(f"starting the instance refresh of {group} failed: {code}: {message}") from None
         except (BotoCoreError, ResponseParserError) as e:  # e.g. an endpoint without the API (the embedded emulator answers 500)
-            raise RolloutError(f"starting the instance refresh of {group} failed ({str(e).splitlines()[0]}); "
-                               "if this endpoint does not implement StartInstanceRefresh, roll with "
-                               "--keep-instances") from None
+            raise RefreshUnsupported(f"starting the instance refresh of {group} failed ({str(e).splitlines()[0]}); "
+                                     "this endpoint may not implement StartInstanceRefresh") from None
         return response["InstanceRefreshId"]
 
 

@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from vendor.aws import clients
-from vendor.aws.ami_rollout import AutoScalingRefresher, RolloutError, roll_out
+from vendor.aws.ami_rollout import AutoScalingRefresher, RefreshUnsupported, RolloutError, roll_out
 from vendor.aws.images import ImageError
 from vendor.bake.amazon import AmazonTarget
 from vendor.bake.baker import DEFAULT_TIMEOUT, Baker, BakeResult
@@ -127,10 +127,13 @@ def bake_config(cf, *, commit: str, force: bool, roll: bool, keep_instances: boo
         prune(ec2, retention_plan(ec2, autoscaling, c), forget=_forget(settings), say=click.echo)
     if roll:
         policy = refresh_policy(c, replace=not keep_instances)
-        rollout = roll_out(ec2, AutoScalingRefresher(autoscaling), template=base(c), group=base(c),
-                           ami_id=result.ami.id, replace=policy.replace,
-                           min_healthy_percentage=policy.min_healthy_percentage,
-                           warmup_seconds=policy.warmup_seconds)
+        try:
+            rollout = roll_out(ec2, AutoScalingRefresher(autoscaling), template=base(c), group=base(c),
+                               ami_id=result.ami.id, replace=policy.replace,
+                               min_healthy_percentage=policy.min_healthy_percentage,
+                               warmup_seconds=policy.warmup_seconds)
+        except RefreshUnsupported as e:
+            raise RolloutError(f"{e}: roll with --keep-instances") from None
         click.echo(f"launch template {rollout.version.template} version {rollout.version.version} "
                    f"uses {result.ami.id} (was {rollout.version.previous_ami or 'none'})")
         click.echo(f"instance refresh {rollout.refresh_id} of {base(c)} started "

@@ -3,7 +3,8 @@
 Source (the config and its files as committed) -> Bake (a new AMI only when the image inputs
 changed, i.e. the bake key; else the AMI of that key is reused) -> Plan (what apply would change,
 launching this release's AMI) -> Approve (production, or pipeline/require_approval: every
-approver is mailed the plan) -> Apply (exactly the approved plan).
+approver is mailed the plan) -> Apply (exactly the approved plan; when it changed the launch
+template, an instance refresh then replaces the running instances, as the plan told the approvers).
 
 Exactly the approved plan:
 - After the approval, AWS is read and planned again. If that plan's changes differ from the
@@ -37,6 +38,7 @@ from vendor.approvals.gate import WaitTimeout
 from vendor.approvals.mailer import MailError
 from vendor.approvals.model import Summary
 from vendor.aws import executor
+from vendor.aws.ami_rollout import AutoScalingRefresher, InstanceRefresher, RolloutError
 from vendor.aws.base import StackError
 from vendor.aws.images import ImageError
 from vendor.aws.listener_rules import ListenerRulesError
@@ -46,6 +48,7 @@ from vendor.bake.baker import Baker, BakeResult
 from vendor.bake.images import CommitInfo
 from vendor.bake.layers import LayerError
 from vendor.bake.manifest import ManifestError
+from vendor.bake.rollout import refresh_policy
 from vendor.bake.runner import PackerError
 from vendor.bake.target import BakeError
 from vendor.config.source import SourceError
@@ -56,7 +59,8 @@ from vendor.plan import render_plan
 from vendor.plan.approved import differences, fingerprint, is_empty, uncovered
 from vendor.plan.diff import Step, plan_apply
 from vendor.plan.priority import PriorityPlanError
-from vendor.plan.release_summary import ami_line, plan_lines
+from vendor.plan.release_summary import ami_line, plan_lines, replaces_instances
+from vendor.plan.stack import ASG, LT
 from vendor.sandbox import locks
 from vendor.sandbox.errors import LocalHostsError
 
@@ -65,6 +69,7 @@ MAX_ROUNDS = 3
 FAILURES = (BakeError, PackerError, ImageError, LayerError, LocalHostsError, ManifestError, StackError,
             ListenerRulesError, PriorityPlanError, MailError, WaitTimeout, ClientError, BotoCoreError, SourceError)
 Connect = Callable[[CommittedConfig, Path], tuple[object, Baker]]  # (config, work dir) -> (AwsContext, Baker)
+Refresher = Callable[[object], InstanceRefresher]  # AwsContext -> what starts instance refreshes
 Output = Callable[[str, str], None]  # (stage, line)
 
 
@@ -118,8 +123,9 @@ class Release:
 class InfraRunner:
     def __init__(self, state_dir: Path, *, connect: Connect, gate, shared_certificate: str | None = None,
                  on_event: Event | None = None, on_output: Output | None = None, poll: float = 1.0,
-                 max_rounds: int = MAX_ROUNDS):
+                 max_rounds: int = MAX_ROUNDS, refresher: Refresher | None = None):
         self.state_dir, self.connect, self.gate = Path(state_dir), connect, gate
+        self.refresher = refresher or (lambda ctx: AutoScalingRefresher(ctx.client("autoscaling")))
         self.shared_certificate, self.poll, self.max_rounds = shared_certificate, poll, max_rounds
         self.on_event = on_event or (lambda stage, status, summary: None)
         self.on_output = on_output or (lambda stage, line: None)
@@ -239,7 +245,26 @@ class InfraRunner:
                                         "run vend release again to plan and ask again") from None
         n = render_plan.counts(outcome.steps)
         return "Succeeded", (f"applied plan {approved.id}: {n['create']} created, {n['update']} updated, "
-                             f"{n['delete']} deleted")
+                             f"{n['delete']} deleted{self._refresh(rel, outcome)}")
+
+    def _refresh(self, rel: Release, outcome: executor.Outcome) -> str:
+        """Start the instance refresh the plan announced; say how it went (the apply stands either way)."""
+        if not replaces_instances(rel.approved.steps):
+            return ""
+        policy = refresh_policy(rel.source.config.config)
+        resources = rel.approved.stack.resources
+        template = next(r for r in resources if r.kind == LT)
+        group = next(r.name for r in resources if r.kind == ASG)
+        version = int(outcome.known[template.key].attrs["version"])
+        try:
+            refresh = self.refresher(rel.ctx).start(group, template=template.name, version=version,
+                                                    min_healthy_percentage=policy.min_healthy_percentage,
+                                                    warmup_seconds=policy.warmup_seconds)
+        except RolloutError as e:
+            self.on_output("Apply", f"instance refresh not started: {e}")
+            return f"; the running instances were not replaced (they keep the old launch template version): {e}"
+        self.on_output("Apply", f"instance refresh {refresh} of {group} started (launch template version {version})")
+        return f"; instance refresh {refresh} of {group} started (min healthy {policy.min_healthy_percentage}%)"
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -263,4 +288,5 @@ class InfraRunner:
         return Summary(revision=f"infrastructure plan {planned.id}", commit=r.commit,
                        ami=ami_line(planned.steps, bake.ami.id),
                        changes=(f"{r.subject} ({r.author}, {r.date}): {rel.source.path}", image, *notes),
-                       plan=plan_lines(planned.steps, planned.observed, title=title, ami_id=bake.ami.id))
+                       plan=plan_lines(planned.steps, planned.observed, title=title, ami_id=bake.ami.id,
+                                       refresh=refresh_policy(config)))
