@@ -5,8 +5,9 @@ A production config in a temp git repository goes through four releases, in orde
 1. the first commit: baked, the whole stack planned, approved, created;
 2. an image input and fleet/max change: a new AMI, the mailed plan shows the AMI change, that an
    instance refresh replaces the instances, and the kept rule priority; approved in the browser,
-   AWS then holds exactly that plan, and the refresh is asked for (moto does not implement it:
-   the Apply stage says the instances were not replaced);
+   AWS then holds exactly that plan, the refresh is asked for (moto does not implement it: the
+   Apply stage says the instances were not replaced), and an old unused AMI beyond image/keep is
+   retired;
 3. a fleet/max change only: the AMI is reused, the approver rejects in the browser, nothing changes;
 4. the same commit again, but AWS changes after the request was mailed: the approved plan is not
    applied; the approvers get the new plan, and only its approval is applied.
@@ -73,6 +74,7 @@ image:
   ssh_username: root
   packages: []
   scripts: [shop/provision.sh]
+  keep: 2
   files:
     - source: shop/motd
       destination: /etc/shop/motd
@@ -270,17 +272,22 @@ def second(world, first):
     sha = commit(world, "Raise the shop's fleet to 3 and stamp the image", "2026-02-01T09:30:00Z",
                  {"  max: 2": "  max: 3"})
     world["bake_output"].clear()
+    ec2 = world["cloud"].client("ec2", REGION)  # an AMI older than the two baked ones, used by nothing
+    stale = ec2.register_image(Name="vend-shop-production-old", RootDeviceName="/dev/sda1")["ImageId"]
+    ec2.create_tags(Resources=[stale], Tags=[  # (moto ignores register_image's TagSpecifications)
+        {"Key": "ManagedBy", "Value": "vend"}, {"Key": "Customer", "Value": "shop"},
+        {"Key": "Environment", "Value": "production"}, {"Key": "BuildTime", "Value": "2025-12-01T00:00:00Z"}])
     release = Release(world, sha)
     text, _ = release.mail()
     rule = rule_priority(world)
     page = browser.decide_in_browser(link(text, "Approve"), "approve", screenshot="infra-approval.png",
                                      comment="Plan checked")
-    return sha, text, page, rule, release.finish()
+    return sha, text, page, rule, release.finish(), stale
 
 
 def test_an_image_change_bakes_a_new_ami_and_the_browser_approval_applies_exactly_the_mailed_plan(world, first, second):
     _, _, _, old = first
-    sha, text, page, rule, execution = second
+    sha, text, page, rule, execution, stale = second
     assert execution.status == "Succeeded", stages(execution)
     new = re.search(r"baked (ami-\w+)", stages(execution)["Bake"][1])[1]
     assert new != old.id and "$ packer build" in "".join(world["bake_output"])
@@ -306,7 +313,10 @@ def test_an_image_change_bakes_a_new_ami_and_the_browser_approval_applies_exactl
     assert applied.startswith(f"applied plan {fingerprint}: 0 created, 2 updated, 0 deleted; the running instances "
                               "were not replaced (they keep the old launch template version): starting the "
                               f"instance refresh of {GROUP} failed (")
-    assert applied.endswith("; this endpoint may not implement StartInstanceRefresh")
+    assert applied.endswith(f"; this endpoint may not implement StartInstanceRefresh; retired 1 AMI(s) beyond "
+                            f"image/keep 2: {stale}")
+    remaining = ec2_images.list_images(world["cloud"].client("ec2", REGION), "shop", "production")
+    assert sorted(a.id for a in remaining) == sorted([new, old.id])  # the newest 2 (old is also in use)
     assert world["refreshes"] == [(GROUP, {"template": GROUP, "version": 2, "min_healthy_percentage": 0,
                                            "warmup_seconds": 300})]
     asg = group(world)

@@ -4,7 +4,8 @@ Source (the config and its files as committed) -> Bake (a new AMI only when the 
 changed, i.e. the bake key; else the AMI of that key is reused) -> Plan (what apply would change,
 launching this release's AMI) -> Approve (production, or pipeline/require_approval: every
 approver is mailed the plan) -> Apply (exactly the approved plan; when it changed the launch
-template, an instance refresh then replaces the running instances, as the plan told the approvers).
+template, an instance refresh then replaces the running instances, as the plan told the approvers;
+then the environment's AMIs beyond image/keep that nothing uses are retired, as `vend bake` does).
 
 Exactly the approved plan:
 - After the approval, AWS is read and planned again. If that plan's changes differ from the
@@ -48,6 +49,7 @@ from vendor.bake.baker import Baker, BakeResult
 from vendor.bake.images import CommitInfo
 from vendor.bake.layers import LayerError
 from vendor.bake.manifest import ManifestError
+from vendor.bake.retention import prune, retention_plan
 from vendor.bake.rollout import refresh_policy
 from vendor.bake.runner import PackerError
 from vendor.bake.target import BakeError
@@ -223,6 +225,10 @@ class InfraRunner:
                                     f"applied; last: {'; '.join(changed)} (run vend release again)")
 
     def _apply(self, rel: Release) -> tuple[str, str]:
+        status, summary = self._apply_plan(rel)
+        return status, summary + self._prune(rel)
+
+    def _apply_plan(self, rel: Release) -> tuple[str, str]:
         if rel.approved is None or is_empty(rel.approved.steps):
             return "Skipped", "nothing to change in AWS"
         approved = rel.approved
@@ -265,6 +271,21 @@ class InfraRunner:
             return f"; the running instances were not replaced (they keep the old launch template version): {e}"
         self.on_output("Apply", f"instance refresh {refresh} of {group} started (launch template version {version})")
         return f"; instance refresh {refresh} of {group} started (min healthy {policy.min_healthy_percentage}%)"
+
+    def _prune(self, rel: Release) -> str:
+        """Retire the environment's AMIs beyond image/keep that nothing uses, as `vend bake` does
+        (the one this release uses is the newest, or in use). Housekeeping: the release stands if it fails."""
+        config = rel.source.config.config
+        ec2, say = rel.ctx.client("ec2"), (lambda line: self.on_output("Apply", line))
+        try:
+            retired = prune(ec2, retention_plan(ec2, rel.ctx.client("autoscaling"), config),
+                            forget=rel.baker.target.forget, say=say)
+        except (ClientError, BotoCoreError, ImageError, LayerError) as e:
+            say(f"AMI retention not applied: {failure(e)}")
+            return f"; AMIs beyond image/keep not retired: {failure(e)}"
+        if not retired:
+            return ""
+        return f"; retired {len(retired)} AMI(s) beyond image/keep {config.image.keep}: {', '.join(retired)}"
 
     # -- helpers ---------------------------------------------------------------------------------
 
