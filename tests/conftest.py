@@ -8,6 +8,7 @@ collide, and every one started is stopped at the end of the session, failed test
 from __future__ import annotations
 
 import pytest
+from moto.server import ThreadedMotoServer
 
 from vendor.sandbox.hosts import (
     HostsBusy,
@@ -16,6 +17,7 @@ from vendor.sandbox.hosts import (
     SubnetInUse,
     missing_requirements,
 )
+from vendor.sandbox.emulator import relax_moto
 
 TEST_SLOTS = [(f"vt{n}", f"10.213.{8 + n}.0/24") for n in range(32)]  # (prefix, subnet)
 
@@ -65,3 +67,14 @@ def local_hosts_factory(local_host_slots):
 def local_hosts(local_hosts_factory) -> LocalHosts:
     """Three running local hosts shared by the session (`.hosts`); tests must not stop them."""
     return local_hosts_factory(3)
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """A moto server over HTTP with the emulator's changes (`relax_moto`), shared by the session."""
+    relax_moto()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

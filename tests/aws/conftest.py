@@ -5,27 +5,15 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from vendor.aws.calls import CallCounter
 from vendor.aws.endpoint import DUMMY_CREDENTIALS
 from vendor.aws.stack_ops import Target, context
 from vendor.config.loader import load_config
 from vendor.sandbox.certificates import self_signed
-from vendor.sandbox.emulator import relax_moto
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 REGION = "eu-west-1"
-
-
-@pytest.fixture(scope="session")
-def moto_url():
-    relax_moto()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 class Cloud:

@@ -12,6 +12,8 @@ process and by the tests' in-process servers):
 - Many environments in one emulator: scaling policies per group, linear EC2 tag lookups
   (`vendor.sandbox.moto_scale`).
 - Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
+- What AWS refuses and moto accepts is refused here too, each rule with its source
+  (`vendor.sandbox.refusals`).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from vendor.sandbox import daemons
 from vendor.sandbox.moto_stand_ins import allow_named_ids
 from vendor.sandbox.moto_scale import scale_moto
+from vendor.sandbox import refusals
 
 RECORD = "emulator.json"
 LOG = "emulator.log"
@@ -85,6 +88,7 @@ def relax_moto() -> None:
     codebuild._vend_relaxed = True
     allow_named_ids()
     scale_moto()
+    refusals.install()
 
 
 
