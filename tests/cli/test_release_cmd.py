@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.aws.conftest import Cloud, moto_url  # noqa: F401 - moto_url is a fixture
+from tests.aws.conftest import Cloud
 from vendor.cli.main import cli
 from vendor.cli.release import release
 from vendor.pipeline.executions import Executions

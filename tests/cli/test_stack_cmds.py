@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.aws.conftest import Cloud, moto_url  # noqa: F401 - moto_url is a fixture
+from tests.aws.conftest import Cloud
 from vendor.aws.endpoint import DUMMY_CREDENTIALS, resolve_target
 from vendor.cli.sandbox import sandbox
 from vendor.cli.stack import apply, destroy, plan, status

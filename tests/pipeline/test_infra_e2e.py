@@ -28,7 +28,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests import browser
-from tests.aws.conftest import Cloud, moto_url  # noqa: F401 - moto_url is a fixture
+from tests.aws.conftest import Cloud
 from vendor.approvals import outbox
 from vendor.approvals.decisions import Decider
 from vendor.approvals.gate import Gate
