@@ -19,9 +19,9 @@ def spec(text: str):
 
 def test_problems_are_reported_with_place_and_fix():
     with pytest.raises(SourceError) as e:
-        spec("version: 0.1\nphases:\n  biuld:\n    commands: [make]\n  install:\n    on-failure: RETRY\n")
+        spec("version: 0.3\nphases:\n  biuld:\n    commands: [make]\n  install:\n    on-failure: RETRY\n")
     assert [str(p) for p in e.value.problems] == [
-        "buildspec.yml:1 version: version 0.1 is not supported (write version: 0.2)",
+        "buildspec.yml:1 version: version 0.3 is not a buildspec version (write version: 0.2)",
         "buildspec.yml:3 phases/biuld: unknown key 'biuld' (did you mean 'build'?)",
         "buildspec.yml:6 phases/install/on-failure: 'RETRY' is not ABORT or CONTINUE (use ABORT or CONTINUE)",
         "buildspec.yml:2 phases: no phase has commands (add phases: build: commands: [...])",
@@ -84,7 +84,7 @@ phases:
     assert not result.ok
     assert [(p.name, p.status) for p in result.phases] == [("build", "FAILED"), ("post_build", "SUCCEEDED")]
     assert lines == [("build", "compiling"), ("build", "cleanup"), ("post_build", "notify")]
-    assert result.message == "build failed: commands exited with 1"
+    assert result.message == "build failed: Error while executing command: false. Reason: exit status 1"
     assert result.artifact_dir is None
 
 

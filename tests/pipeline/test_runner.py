@@ -130,3 +130,50 @@ def test_source_archive_and_built_revision_are_kept_in_the_artifact_store(env):
     assert kept[bundle.key] == bundle.data
     assert execution.stage("Source").summary.endswith(f"; stored as s3://artifacts/source/{commit}.tar.gz")
     assert execution.stage("Build").summary.endswith(f"; stored as s3://artifacts/{bundle.key}")
+
+
+def _commit(repo: Path, message: str) -> str:
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", message], cwd=repo, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_build_knows_the_commit_region_and_pipeline_as_codebuild_does(env):
+    config, tmp_path = env
+    repo = _repo(tmp_path)
+    (repo / "buildspec.yml").write_text("""version: 0.2
+phases:
+  build:
+    commands:
+      - echo "$CODEBUILD_RESOLVED_SOURCE_VERSION $AWS_REGION $CODEBUILD_INITIATOR" > built.txt
+artifacts:
+  files: ['**/*']
+""")
+    commit = _commit(repo, "record the build's variables")
+    deployed = []
+    runner, gate = _runner(config, tmp_path, lambda b: deployed.append(b) or SimpleNamespace(ok=True, deployment_id="d-1", hosts=["h"]), [])
+    _decide_when_requested(gate, approved=True)
+    execution = runner.run(str(repo))
+    assert execution.status == "Succeeded", execution.stages
+    built = (tmp_path / "work" / execution.id / "build" / "artifact" / "built.txt").read_text()
+    assert built == f"{commit} {config.region} codepipeline/vend-{config.slug}\n"
+
+
+def test_artifact_problems_end_the_execution_with_a_clear_message(env):
+    config, tmp_path = env
+    repo = _repo(tmp_path)
+    for text, summary in (
+            ("artifacts:\n  files: [/etc/passwd]\n",
+             "UPLOAD_ARTIFACTS failed: CLIENT_ERROR: artifacts/files/0: '/etc/passwd' is outside the build's source "
+             "directory; the local build collects artifacts only from there (write the path relative to "
+             "$CODEBUILD_SRC_DIR)"),
+            ("artifacts:\n  files: [dist/**/*]\n", "UPLOAD_ARTIFACTS failed: CLIENT_ERROR: no matching artifact paths found"),
+            ("", "the build produced no output artifact: buildspec.yml has no artifacts section (add artifacts: "
+                 "files: ['**/*'] so Deploy gets the revision)")):
+        (repo / "buildspec.yml").write_text("version: 0.2\nphases:\n  build:\n    commands: [echo built]\n" + text)
+        _commit(repo, "change the artifacts")
+        runner, gate = _runner(config, tmp_path, lambda b: None, [])
+        execution = runner.run(str(repo))
+        assert [(s.name, s.status) for s in execution.stages][:2] == [("Source", "Succeeded"), ("Build", "Failed")]
+        assert execution.status == "Failed"
+        assert execution.stage("Build").summary.split(" (log ")[0] == summary

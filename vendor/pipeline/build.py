@@ -1,16 +1,16 @@
 """Run a buildspec locally, as CodeBuild would, in an isolated working directory.
 
-Phase order install -> pre_build -> build -> post_build. Commands of one phase stop at the first
-failure; `finally` commands always run after them. A failed install or pre_build skips the
-rest; a failed build still runs post_build (CodeBuild's rule); `on-failure: CONTINUE` goes on.
-Environment variables and the working directory carry over from one phase to the next, as in
-one shell session. The whole build has a timeout; on expiry the phase's process group is killed.
-Artifacts (`files` globs under `base-directory`) are collected only when the build succeeded.
+Phase order install -> pre_build -> build -> post_build. Each command runs on its own and its
+exit status is checked (see build_script.py for how the shell state carries over, as in
+CodeBuild's one shell instance); the first failing command ends the phase's commands, and
+`finally` commands always run after them. A failed install or pre_build skips the rest; a
+failed build still runs post_build (CodeBuild's rule); `on-failure: CONTINUE` goes on. The whole
+build has a timeout; on expiry the command's process group is killed. Then UPLOAD_ARTIFACTS
+(artifacts.py) collects the primary artifact when the build succeeded and the buildspec has one.
 """
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import signal
 import subprocess
@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from vendor.pipeline.artifacts import ArtifactError, collect
+from vendor.pipeline.build_script import ShellState, command_script, read_state, write_state
 from vendor.pipeline.buildspec import BuildSpec, Phase
+from vendor.pipeline.codebuild_vars import builtin_variables
 
 Output = Callable[[str, str], None]  # (phase, line)
 
@@ -39,24 +42,27 @@ class BuildResult:
     ok: bool
     phases: list[PhaseResult] = field(default_factory=list)
     artifact_dir: Path | None = None
+    artifact_files: list[str] = field(default_factory=list)
     log: Path | None = None
     message: str = ""
+    exported: dict[str, str] = field(default_factory=dict)  # env/exported-variables at the end of the build
 
 
 def run_build(spec: BuildSpec, source: Path, work: Path, *, env: dict[str, str] | None = None,
-              timeout: float = 3600, on_output: Output | None = None) -> BuildResult:
-    build_id = f"local-build:{uuid.uuid4()}"
-    src, state = work / "src", work / "state"
+              timeout: float = 3600, on_output: Output | None = None, context: dict | None = None) -> BuildResult:
+    """`context`: what CodeBuild would know of the build (commit, project, initiator, region,
+    number); see codebuild_vars.builtin_variables."""
+    context = dict(context or {})
+    build_id = f"{context.get('project') or 'local-build'}:{uuid.uuid4()}"
+    src, state_dir = work / "src", work / "state"
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(source, src, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-    state.mkdir(parents=True)
-    (state / "cwd").write_text(str(src))
+    state_dir.mkdir(parents=True)
     base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
-                "CODEBUILD_BUILD_ID": build_id, "CODEBUILD_SRC_DIR": str(src), "CODEBUILD_LOCAL": "true",
-                **spec.variables, **(env or {})}
+                **spec.variables, **builtin_variables(build_id, src, context), **(env or {})}
     result = BuildResult(build_id, ok=True, log=work / "build.log")
-    deadline = time.monotonic() + timeout
+    run = _Run(spec, src, state_dir, base_env, time.monotonic() + timeout)
     skip_to_end = False
     with open(result.log, "a") as log:
         def emit(phase: str, line: str) -> None:
@@ -65,42 +71,78 @@ def run_build(spec: BuildSpec, source: Path, work: Path, *, env: dict[str, str] 
             if on_output:
                 on_output(phase, line)
 
+        run.log = lambda line: (log.write(f"[Container] {line}\n"), log.flush())
         for phase in spec.phases:
             if skip_to_end:
                 result.phases.append(PhaseResult(phase.name, "SKIPPED"))
                 continue
-            outcome = _run_phase(spec, phase, state, base_env, deadline, emit)
+            run.succeeding = result.ok
+            outcome = run.phase(phase, lambda line, name=phase.name: emit(name, line))
             result.phases.append(outcome)
             if outcome.status == "SUCCEEDED":
                 continue
             result.ok = False
-            result.message = result.message or f"{phase.name} {outcome.status.lower()}: {outcome.message}"
+            reason = outcome.message.split(": ", 1)[-1]
+            result.message = result.message or f"{phase.name} {outcome.status.lower()}: {reason}"
             if outcome.status == "TIMED_OUT" or (phase.on_failure == "ABORT" and phase.name != "build"):
                 skip_to_end = True
-    if result.ok:
-        result.artifact_dir = collect_artifacts(spec, src, work / "artifact")
+        result.exported = {k: run.value(k) for k in spec.exported if run.value(k) is not None}
+        if result.ok and spec.has_artifacts:
+            _upload_artifacts(spec, src, work / "artifact", result)
     return result
 
 
-def _run_phase(spec: BuildSpec, phase: Phase, state: Path, env: dict, deadline: float, emit) -> PhaseResult:
+def _upload_artifacts(spec: BuildSpec, src: Path, out: Path, result: BuildResult) -> None:
     started = time.monotonic()
-    status, message = "SUCCEEDED", ""
-    for part, commands in (("commands", phase.commands), ("finally", phase.finally_)):
-        if not commands:
-            continue
-        code = _run_shell(spec.shell, _script(commands, state), env, deadline, lambda line: emit(phase.name, line))
-        if code is None:
-            return PhaseResult(phase.name, "TIMED_OUT", time.monotonic() - started, "build timeout reached")
-        if code != 0 and status == "SUCCEEDED":
-            status, message = "FAILED", f"{part} exited with {code}"
-    return PhaseResult(phase.name, status, time.monotonic() - started, message)
+    try:
+        result.artifact_files = collect(spec, src, out)
+    except ArtifactError as e:
+        result.ok, result.message = False, f"UPLOAD_ARTIFACTS failed: {e}"
+        result.phases.append(PhaseResult("UPLOAD_ARTIFACTS", "FAILED", time.monotonic() - started, str(e)))
+        return
+    result.artifact_dir = out
 
 
-def _script(commands: tuple[str, ...], state: Path) -> str:
-    env_file, cwd_file = shlex.quote(str(state / "env.sh")), shlex.quote(str(state / "cwd"))
-    lines = ["set -e", f"[ -f {env_file} ] && . {env_file}", f'cd "$(cat {cwd_file})"',
-             f"trap 'export -p > {env_file}; pwd > {cwd_file}' EXIT"]
-    return "\n".join(lines + list(commands)) + "\n"
+class _Run:
+    """The commands of one build, one at a time, with the shell state carried between them."""
+
+    def __init__(self, spec: BuildSpec, src: Path, state_dir: Path, env: dict, deadline: float):
+        self.spec, self.src, self.state_dir, self.deadline = spec, src, state_dir, deadline
+        self.base = ShellState(dict(env), {}, str(src))
+        self.state = self.base
+        self.succeeding = True
+        self.log: Callable[[str], object] = lambda line: None
+
+    def value(self, name: str) -> str | None:
+        return self.state.exported.get(name, self.state.plain.get(name))
+
+    def phase(self, phase: Phase, emit: Callable[[str], None]) -> PhaseResult:
+        started = time.monotonic()
+        status, message = "SUCCEEDED", ""
+        for commands in (phase.commands, phase.finally_):
+            for command in commands:
+                code = self.command(command, emit)
+                if code is None:
+                    return PhaseResult(phase.name, "TIMED_OUT", time.monotonic() - started, "build timeout reached")
+                if code != 0:
+                    if status == "SUCCEEDED":
+                        status = "FAILED"
+                        message = f"COMMAND_EXECUTION_ERROR: Error while executing command: {command}. Reason: exit status {code}"
+                    break
+        self.log(f"Phase complete: {phase.name.upper()} State: {status}")
+        return PhaseResult(phase.name, status, time.monotonic() - started, message)
+
+    def command(self, command: str, emit: Callable[[str], None]) -> int | None:
+        """Run one command; its exit status, or None when the build's time ran out."""
+        before = self.base if self.spec.version == "0.1" else self.state  # 0.1: a fresh shell each time
+        env = write_state(before, self.state_dir)
+        env["CODEBUILD_BUILD_SUCCEEDING"] = "1" if self.succeeding else "0"
+        self.log(f"Running command {command}")
+        code = _run_shell(self.spec.shell, command_script(command, self.state_dir), env, self.deadline, emit)
+        if code not in (None, 0):
+            self.log(f"Command did not exit successfully {command} exit status {code}")
+        self.state = read_state(self.state_dir, before)
+        return code
 
 
 def _run_shell(shell: str, script: str, env: dict, deadline: float, emit: Callable[[str], None]) -> int | None:
@@ -124,16 +166,3 @@ def _run_shell(shell: str, script: str, env: dict, deadline: float, emit: Callab
     if pending:
         emit(pending.decode(errors="replace"))
     return proc.returncode
-
-
-def collect_artifacts(spec: BuildSpec, src: Path, out: Path) -> Path:
-    base = src / spec.base_directory if spec.base_directory else src
-    out.mkdir(parents=True, exist_ok=True)
-    for pattern in spec.artifact_files or ("**/*",):
-        for path in sorted(base.glob(pattern)):
-            if not path.is_file() or ".git" in path.relative_to(base).parts:
-                continue
-            target = out / (path.name if spec.discard_paths else path.relative_to(base))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-    return out

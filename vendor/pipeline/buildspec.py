@@ -1,15 +1,19 @@
-"""buildspec.yml (CodeBuild version 0.2): parse and validate into a model. Pure.
+"""buildspec.yml (CodeBuild versions 0.1 and 0.2): parse and validate into a model. Pure.
 
-Supported: `env` (variables, shell, exported-variables), `phases` (install, pre_build, build,
-post_build with commands, finally, on-failure), `artifacts` (files, base-directory,
-discard-paths). What only CodeBuild can do (parameter-store, secrets-manager, reports, cache,
-runtime-versions) is accepted and reported as not applied locally.
+Accepts what CodeBuild runs: unknown keys are ignored with a warning (the CodeBuild agent drops
+them), except likely typos of a known key, which are refused with "did you mean"; `files` may be
+a single value; env values are taken as written (`CI: true` is the text `true`). What only the
+service does (parameter-store, secrets-manager, reports, cache, runtime-versions, run-as, ...) is
+accepted and listed in `not_applied`. A file that only defines a batch is refused: batch builds
+are not run locally.
 """
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from vendor.config.source import Document, Problem, SourceError, load_yaml
 
@@ -19,7 +23,23 @@ PHASE_KEYS = ("run-as", "on-failure", "runtime-versions", "commands", "finally")
 ENV_KEYS = ("shell", "variables", "parameter-store", "exported-variables", "secrets-manager", "git-credential-helper")
 ARTIFACT_KEYS = ("files", "name", "discard-paths", "base-directory", "exclude-paths", "enable-symlinks",
                  "s3-prefix", "secondary-artifacts")
-CLOUD_ONLY = ("parameter-store", "secrets-manager", "reports", "cache", "runtime-versions", "batch", "proxy")
+LINUX_SHELLS = ("bash", "/bin/bash", "sh", "/bin/sh")
+WINDOWS_SHELLS = ("powershell.exe", "cmd.exe", "pwsh.exe")
+YES = (True, "yes", "true", "True", "YES")
+# (where, why) for what CodeBuild does and the local build does not.
+NOT_APPLIED = {
+    ("run-as",): "commands run as the build user",
+    ("proxy",): "",
+    ("env", "git-credential-helper"): "",
+    ("env", "parameter-store"): "variables not set",
+    ("env", "secrets-manager"): "variables not set",
+    ("reports",): "",
+    ("artifacts", "name"): "CodePipeline names the output artifact",
+    ("artifacts", "enable-symlinks"): "",
+    ("artifacts", "s3-prefix"): "CodePipeline stores the output artifact",
+    ("artifacts", "secondary-artifacts"): "only the primary artifact is collected",
+    ("cache",): "",
+}
 
 
 @dataclass(frozen=True)
@@ -33,66 +53,143 @@ class Phase:
 @dataclass(frozen=True)
 class BuildSpec:
     file: str
-    shell: str = "bash"
+    shell: str = "/bin/sh"
     variables: dict = field(default_factory=dict)
     exported: tuple[str, ...] = ()
     phases: tuple[Phase, ...] = ()
     artifact_files: tuple[str, ...] = ()
     base_directory: str = ""
     discard_paths: bool = False
-    not_applied: tuple[str, ...] = ()  # CodeBuild-only features present in the file
+    not_applied: tuple[str, ...] = ()  # CodeBuild features present in the file that the local build skips
+    version: str = "0.2"
+    has_artifacts: bool = False  # an `artifacts` section with files: CodeBuild uploads an output artifact
+    exclude_paths: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # accepted, but ignored as CodeBuild ignores it
 
     def phase(self, name: str) -> Phase | None:
         return next((p for p in self.phases if p.name == name), None)
 
 
 def load_buildspec(path: Path) -> BuildSpec:
-    return check(load_yaml(path))
+    doc = load_yaml(path)
+    return check(doc, Path(path).read_text(encoding="utf-8"))
 
 
-def check(doc: Document) -> BuildSpec:
+def check(doc: Document, text: str | None = None) -> BuildSpec:
+    """Validate `doc`; `text` (the file's source) lets env values be taken exactly as written."""
     problems: list[Problem] = []
+    warnings: list[str] = []
     data = doc.data
     if not isinstance(data, dict):
         raise SourceError([doc.problem((), "expected a mapping (version:, phases:, artifacts:)", "see the CodeBuild buildspec reference")])
-    _unknown(doc, (), data, TOP_KEYS, problems)
-    if data.get("version") not in (0.2, "0.2"):
-        problems.append(doc.problem(("version",), f"version {data.get('version')!r} is not supported", "write version: 0.2"))
-    env = _mapping(doc, ("env",), data.get("env", {}), problems)
-    _unknown(doc, ("env",), env, ENV_KEYS, problems)
-    variables = _mapping(doc, ("env", "variables"), env.get("variables", {}), problems)
-    for name, value in variables.items():
-        if not isinstance(value, (str, int, float, bool)):
-            problems.append(doc.problem(("env", "variables", name), "a variable must be a plain value", "quote it as text"))
-    shell = env.get("shell", "bash")
-    if shell not in ("bash", "sh"):
-        problems.append(doc.problem(("env", "shell"), f"shell {shell!r} is not available on Linux builds", "use bash or sh"))
-    phases_data = _mapping(doc, ("phases",), data.get("phases", {}), problems)
-    _unknown(doc, ("phases",), phases_data, PHASES, problems)
-    phases = tuple(_phase(doc, name, phases_data[name], problems) for name in PHASES if name in phases_data)
+    _unknown(doc, (), data, TOP_KEYS, problems, warnings)
+    version = str(data.get("version"))
+    if version not in ("0.1", "0.2"):
+        problems.append(doc.problem(("version",), f"version {data.get('version')!r} is not a buildspec version", "write version: 0.2"))
+    env = _mapping(doc, ("env",), data.get("env") or {}, problems)
+    _unknown(doc, ("env",), env, ENV_KEYS, problems, warnings)
+    written = scalars_as_written(text) if text is not None else {}
+    variables = _variables(doc, env, written, problems)
+    shell = str(env.get("shell", "/bin/sh"))
+    if shell in WINDOWS_SHELLS:
+        problems.append(doc.problem(("env", "shell"), f"shell {shell!r} is a Windows shell; vend builds on Linux images", "use bash or /bin/sh"))
+    elif shell not in LINUX_SHELLS:
+        problems.append(doc.problem(("env", "shell"), f"shell {shell!r} is not a CodeBuild shell", "use bash or /bin/sh"))
+    phases_data = _mapping(doc, ("phases",), data.get("phases") or {}, problems)
+    _unknown(doc, ("phases",), phases_data, PHASES, problems, warnings)
+    phases = tuple(_phase(doc, name, phases_data[name], problems, warnings, written) for name in PHASES if name in phases_data)
     if not any(p.commands for p in phases):
-        problems.append(doc.problem(("phases",), "no phase has commands", "add phases: build: commands: [...]"))
-    artifacts = _mapping(doc, ("artifacts",), data.get("artifacts", {}), problems)
-    _unknown(doc, ("artifacts",), artifacts, ARTIFACT_KEYS, problems)
-    files = _strings(doc, ("artifacts", "files"), artifacts.get("files", []), problems)
+        if "batch" in data:
+            problems.append(doc.problem(("batch",), "batch builds are not run locally",
+                                        "run each buildspec of the batch as its own pipeline build, or add phases to this file"))
+        else:
+            problems.append(doc.problem(("phases",), "no phase has commands", "add phases: build: commands: [...]"))
+    artifacts = _mapping(doc, ("artifacts",), data.get("artifacts") or {}, problems)
+    _unknown(doc, ("artifacts",), artifacts, ARTIFACT_KEYS, problems, warnings)
+    files = _strings(doc, ("artifacts", "files"), artifacts.get("files", []), problems, single=True, written=written)
+    for i, f in enumerate(files):
+        if not f.strip():
+            warnings.append(str(doc.problem(("artifacts", "files", i), "an empty path matches nothing", "CodeBuild skips it")))
+    if artifacts and "files" not in artifacts and "secondary-artifacts" not in artifacts:
+        problems.append(doc.problem(("artifacts",), "artifacts has no files", "add files: ['**/*'] or remove artifacts"))
+    exclude = _strings(doc, ("artifacts", "exclude-paths"), artifacts.get("exclude-paths", []), problems, single=True)
+    exported = _strings(doc, ("env", "exported-variables"), env.get("exported-variables", []), problems, single=True)
     if problems:
         raise SourceError(problems)
-    present = [k for k in CLOUD_ONLY if k in data or k in env or any(k in (phases_data.get(p) or {}) for p in PHASES)]
-    return BuildSpec(doc.file, shell, {k: str(v) for k, v in variables.items()},
-                     tuple(_strings(doc, ("env", "exported-variables"), env.get("exported-variables", []), [])),
-                     phases, tuple(files), str(artifacts.get("base-directory", "")).strip("/"),
-                     artifacts.get("discard-paths") in (True, "yes"), tuple(present))
+    return BuildSpec(doc.file, shell, variables, tuple(exported), phases, tuple(files),
+                     str(artifacts.get("base-directory", "") or ""), artifacts.get("discard-paths") in YES,
+                     _not_applied(data, env, artifacts, phases_data), version, bool(files), tuple(exclude), tuple(warnings))
 
 
-def _phase(doc: Document, name: str, data, problems: list) -> Phase:
+def _not_applied(data: dict, env: dict, artifacts: dict, phases_data: dict) -> tuple[str, ...]:
+    out = []
+    sections = {(): data, ("env",): env, ("artifacts",): artifacts}
+    for where, why in NOT_APPLIED.items():
+        if where[-1] in sections[where[:-1]]:
+            out.append("/".join(where) + (f" ({why})" if why else ""))
+    for name in PHASES:
+        phase = phases_data.get(name) if isinstance(phases_data.get(name), dict) else {}
+        for key, why in (("run-as", "commands run as the build user"), ("runtime-versions", "the image's tools are used")):
+            if key in phase:
+                out.append(f"phases/{name}/{key} ({why})")
+    # keep the order of the file's sections: top level, env, phases, artifacts, cache
+    rank = {"run-as": 0, "proxy": 1, "env": 2, "phases": 3, "reports": 4, "artifacts": 5, "cache": 6}
+    return tuple(sorted(out, key=lambda s: rank.get(s.split("/")[0].split(" ")[0], 9)))
+
+
+def _variables(doc: Document, env: dict, written: dict, problems: list) -> dict[str, str]:
+    variables = _mapping(doc, ("env", "variables"), env.get("variables") or {}, problems)
+    out = {}
+    for name, value in variables.items():
+        if isinstance(value, (dict, list)):
+            problems.append(doc.problem(("env", "variables", name), "a variable must be a plain value", "quote it as text"))
+        else:
+            out[name] = _text(value, written.get(("env", "variables", name)))
+    return out
+
+
+def _text(value, written: str | None) -> str:
+    if value is None:
+        return ""
+    if written is not None:
+        return written
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def scalars_as_written(text: str) -> dict[tuple, str]:
+    """Every plain value of the document by its path, as its source text: YAML 1.1 would turn
+    `true` into True, `18.10` into 18.1 and `0755` into 493; CodeBuild (Go, decoding into
+    strings) keeps them as written. Aliases are not followed."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    out: dict[tuple, str] = {}
+    seen: set[int] = set()
+    stack = [((), root)] if root is not None else []
+    while stack:
+        path, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            out[path] = "" if node.tag.endswith(":null") else node.value
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((path + (i,), child) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((path + (k.value,), v) for k, v in node.value if isinstance(k, yaml.ScalarNode))
+    return out
+
+
+def _phase(doc: Document, name: str, data, problems: list, warnings: list, written: dict) -> Phase:
     path = ("phases", name)
     data = _mapping(doc, path, data if data is not None else {}, problems)
-    _unknown(doc, path, data, PHASE_KEYS, problems)
+    _unknown(doc, path, data, PHASE_KEYS, problems, warnings)
     on_failure = data.get("on-failure", "ABORT")
     if on_failure not in ("ABORT", "CONTINUE"):
         problems.append(doc.problem(path + ("on-failure",), f"{on_failure!r} is not ABORT or CONTINUE", "use ABORT or CONTINUE"))
-    return Phase(name, tuple(_strings(doc, path + ("commands",), data.get("commands", []), problems)),
-                 tuple(_strings(doc, path + ("finally",), data.get("finally", []), problems)), on_failure)
+    return Phase(name, tuple(_strings(doc, path + ("commands",), data.get("commands") or [], problems, written=written)),
+                 tuple(_strings(doc, path + ("finally",), data.get("finally") or [], problems, written=written)), on_failure)
 
 
 def _mapping(doc: Document, path: tuple, value, problems: list) -> dict:
@@ -102,22 +199,32 @@ def _mapping(doc: Document, path: tuple, value, problems: list) -> dict:
     return {}
 
 
-def _strings(doc: Document, path: tuple, value, problems: list) -> list[str]:
+def _strings(doc: Document, path: tuple, value, problems: list, single: bool = False,
+             written: dict | None = None) -> list[str]:
+    written = written or {}
+    if single and isinstance(value, (str, int, float, bool)):
+        return [_text(value, written.get(path))]  # `files: imagedefinitions.json`: CodeBuild takes a single value as a one-item list
+    if value is None:
+        return []
     if not isinstance(value, list):
         problems.append(doc.problem(path, "expected a list", "write one item per line with - "))
         return []
     out = []
     for i, item in enumerate(value):
-        if isinstance(item, (str, int, float)) and not isinstance(item, bool):
-            out.append(str(item))
+        if item is None or isinstance(item, (str, int, float, bool)):
+            out.append(_text(item, written.get(path + (i,))))
         else:
             problems.append(doc.problem(path + (i,), "expected a command (text)", "quote the whole command"))
     return out
 
 
-def _unknown(doc: Document, path: tuple, data: dict, allowed: tuple, problems: list) -> None:
+def _unknown(doc: Document, path: tuple, data: dict, allowed: tuple, problems: list, warnings: list) -> None:
     for key in data:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            problems.append(doc.problem(path + (key,), f"unknown key '{key}'",
-                                        f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"))
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
+        if close:
+            problems.append(doc.problem(path + (key,), f"unknown key '{key}'", f"did you mean '{close[0]}'?"))
+        else:
+            warnings.append(str(doc.problem(path + (key,), f"unknown key '{key}' is ignored",
+                                            "CodeBuild ignores keys it does not know")))

@@ -14,6 +14,7 @@ from typing import Callable
 
 from vendor.approvals.model import Summary
 from vendor.config.model import Config
+from vendor.config.names import base
 from vendor.config.source import SourceError
 from vendor.deploy.bundle import Bundle, build_bundle
 from vendor.pipeline.build import run_build
@@ -47,7 +48,7 @@ class PipelineRunner:
         state: dict = {}
         return run_stages(execution, [
             ("Source", lambda: self._source(execution, location, ref, work, state)),
-            ("Build", lambda: self._build(work, state)),
+            ("Build", lambda: self._build(execution, work, state)),
             ("Approve", lambda: self._approve(execution, state)),
             ("Deploy", lambda: self._deploy(state))], self.executions, self.on_event)
 
@@ -66,15 +67,24 @@ class PipelineRunner:
         """Store an artifact in the pipeline's artifact store, as CodePipeline does."""
         return f"; stored as {self.store(key, data)}" if self.store else ""
 
-    def _build(self, work: Path, state: dict):
+    def _build(self, execution: Execution, work: Path, state: dict):
         source = state["source"].directory
         try:
             spec = load_buildspec(source / "buildspec.yml")
         except SourceError as e:
             raise StageFailed("Failed", "buildspec.yml: " + "; ".join(str(p) for p in e.problems))
-        result = run_build(spec, source, work / "build", timeout=self.build_timeout, on_output=self.on_output)
+        context = {"commit": state["source"].commit, "project": base(self.config), "region": self.config.region,
+                   "initiator": f"codepipeline/{execution.pipeline}", "number": len(self.executions.all()),
+                   "image": self.config.pipeline.build_image}
+        result = run_build(spec, source, work / "build", timeout=self.build_timeout, on_output=self.on_output,
+                           context=context)
         if not result.ok:
             raise StageFailed("Failed", f"{result.message} (log {result.log})")
+        if result.artifact_dir is None:
+            # CodeBuild uploads no output artifact without an `artifacts` section; the Deploy stage
+            # then has no revision to deploy.
+            raise StageFailed("Failed", "the build produced no output artifact: buildspec.yml has no artifacts "
+                                        "section (add artifacts: files: ['**/*'] so Deploy gets the revision)")
         try:
             state["bundle"] = build_bundle(result.artifact_dir)
         except SourceError as e:

@@ -38,6 +38,12 @@ def run_stages(execution: Execution, stages: Sequence[Stage], executions: Execut
             record.status, record.summary = run()
         except StageFailed as e:
             record.status, record.summary = e.status, str(e)
+        except BaseException as e:  # a fault, not an outcome: end the execution (never left InProgress), then raise
+            record.status, record.summary = "Failed", f"internal error: {type(e).__name__}: {e}"
+            record.ended = execution.ended = time.time()
+            execution.status = "Failed"
+            save(name, record)
+            raise
         record.ended = time.time()
         save(name, record)
         if record.status not in PASSED:
