@@ -11,6 +11,7 @@ from vendor.cli import stack as stack_cmds
 from vendor.cli.sandbox import sandbox
 from vendor.cli.approvals import approvals
 from vendor.cli.appspec import appspec
+from vendor.cli.buildspec import buildspec
 from vendor.cli.release import release
 from vendor.cli.world import use_running_sandbox
 
@@ -32,5 +33,5 @@ def cli() -> None:
 
 
 for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *pipeline.COMMANDS, *up.COMMANDS,
-                appspec, approvals, sandbox, release]:
+                appspec, buildspec, approvals, sandbox, release]:
     cli.add_command(command)

@@ -91,6 +91,7 @@ class PipelineRunner:
             raise StageFailed("Failed", "artifact: " + "; ".join(str(p) for p in e.problems))
         phases = ", ".join(f"{p.name} {p.seconds:.1f}s" for p in result.phases)
         note = f"; not applied locally: {', '.join(spec.not_applied)}" if spec.not_applied else ""
+        note += f"; exported variables: {', '.join(result.exported)}" if result.exported else ""
         bundle = state["bundle"]
         return "Succeeded", f"revision {bundle.sha256[:12]} ({phases}){note}{self._kept(bundle.key, bundle.data)}"
 
