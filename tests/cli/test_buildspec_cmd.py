@@ -35,8 +35,6 @@ artifacts:
         "  not applied locally: env/git-credential-helper",
         "  not applied locally: artifacts/name (CodePipeline names the output artifact)",
         "  env/exported-variables: recorded at the end of the build (IMAGE_TAG); no later local stage reads them",
-        "  artifacts/base-directory: '$CODEBUILD_SRC_DIR/out' is taken literally (variables are not expanded in "
-        "artifact paths)",
         "  artifacts/files/0: absolute path '/codebuild/output/imagedefinitions.json' is collected locally only if it "
         "lies inside $CODEBUILD_SRC_DIR",
         f"  ignored: {f}:2 labels: unknown key 'labels' is ignored (CodeBuild ignores keys it does not know)",

@@ -184,37 +184,28 @@ artifacts:
     assert _tree(result.artifact_dir) == ["my-subdirectory/my-file-3.txt"]
 
 
-def test_exclude_paths_and_absolute_base_directory(tmp_path):
-    result, _ = build(tmp_path, """version: 0.2
+def test_exclude_paths_absolute_base_directory_and_variables_in_paths(tmp_path):
+    text = """version: 0.2
 phases:
   build:
     commands:
       - mkdir -p dist/maps && echo a > dist/app.js && echo m > dist/maps/app.js.map && echo n > dist/notes.txt
+      - OUT=dist
 artifacts:
   files: ['**/*']
-  base-directory: $CODEBUILD_SRC_DIR/dist
+  base-directory: {base}
   exclude-paths:
     - '**/*.map'
     - notes.txt
-""")
-    assert not result.ok
-    assert result.message == ("UPLOAD_ARTIFACTS failed: CLIENT_ERROR: no matching artifact paths found "
-                              "(base-directory '$CODEBUILD_SRC_DIR/dist' matches no directory)")
+"""
     src = tmp_path / "work" / "src"
-    result, _ = build(tmp_path, f"""version: 0.2
-phases:
-  build:
-    commands:
-      - mkdir -p dist/maps && echo a > dist/app.js && echo m > dist/maps/app.js.map && echo n > dist/notes.txt
-artifacts:
-  files: ['**/*']
-  base-directory: {src}/dist
-  exclude-paths:
-    - '**/*.map'
-    - notes.txt
-""")
-    assert result.ok, result.message
-    assert _tree(result.artifact_dir) == ["app.js"]
+    for base in (f"{src}/dist", "$CODEBUILD_SRC_DIR/dist", "${OUT}"):
+        result, _ = build(tmp_path, text.format(base=base))
+        assert result.ok, (base, result.message)
+        assert _tree(result.artifact_dir) == ["app.js"], base
+    result, _ = build(tmp_path, text.format(base="'out*'"))
+    assert result.message == ("UPLOAD_ARTIFACTS failed: CLIENT_ERROR: no matching artifact paths found "
+                              "(base-directory 'out*' matches no directory)")
 
 
 def test_zero_matches_fail_the_build_with_client_error(tmp_path):

@@ -2,7 +2,9 @@
 
 `base-directory` (relative to the source directory; a pattern such as 'dist*' selects every
 matching top-level directory, whose own name is not kept), `files` patterns relative to it
-(`**` spans directories), `exclude-paths`, `discard-paths`. No match at all fails with
+(`**` spans directories), `exclude-paths`, `discard-paths`; `$NAME` / `${NAME}` in these paths
+are expanded from the build's final variables, as real buildspecs rely on
+(`files: [$IMAGE_CONF_FILE_NAME]`). No match at all fails with
 CodeBuild's CLIENT_ERROR "no matching artifact paths found". Absolute paths are taken only
 inside the build's source directory: the local build never copies files of the machine it runs
 on into an artifact. Symbolic links are followed only where they stay inside the source.
@@ -58,6 +60,14 @@ def _segment(part: str) -> str:
     return out
 
 
+VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def expand(path: str, variables: dict[str, str]) -> str:
+    """`$NAME` and `${NAME}` from `variables` (unset: empty); nothing else is evaluated."""
+    return VARIABLE.sub(lambda m: variables.get(m.group(1) or m.group(2), ""), path)
+
+
 def _relative(path: str, src: Path, where: str) -> str:
     """`path` relative to the source directory; an absolute path must lie inside it."""
     if not path.startswith("/"):
@@ -69,8 +79,8 @@ def _relative(path: str, src: Path, where: str) -> str:
                             "artifacts only from there (write the path relative to $CODEBUILD_SRC_DIR)") from None
 
 
-def base_directories(spec: BuildSpec, src: Path) -> list[Path]:
-    base = _relative(spec.base_directory.strip(), src.resolve(), "artifacts/base-directory").strip("/")
+def base_directories(spec: BuildSpec, src: Path, variables: dict[str, str]) -> list[Path]:
+    base = _relative(expand(spec.base_directory.strip(), variables), src.resolve(), "artifacts/base-directory").strip("/")
     if base in ("", "."):
         return [src]
     regex = pattern_regex(base)
@@ -93,17 +103,19 @@ def _walk(root: Path, dirs: bool = False) -> list[str]:
     return out
 
 
-def collect(spec: BuildSpec, src: Path, out: Path) -> list[str]:
+def collect(spec: BuildSpec, src: Path, out: Path, variables: dict[str, str] | None = None) -> list[str]:
     """Copy the artifact's files into `out`; returns their paths in the artifact, sorted.
     Raises ArtifactError as CodeBuild fails the UPLOAD_ARTIFACTS phase."""
+    variables = variables or {}
     top = src.resolve()
-    patterns = [(i, _relative(f.strip(), top, f"artifacts/files/{i}")) for i, f in enumerate(spec.artifact_files)]
+    patterns = [(i, _relative(expand(f.strip(), variables), top, f"artifacts/files/{i}"))
+                for i, f in enumerate(spec.artifact_files)]
     patterns = [(i, p) for i, p in patterns if p.strip("/")]  # empty entries match nothing (CodeBuild skips them)
-    bases = base_directories(spec, src)
+    bases = base_directories(spec, src, variables)
     if not bases:
         raise ArtifactError(f"{NO_MATCH} (base-directory '{spec.base_directory}' matches no directory)")
     includes = [pattern_regex(p) for _, p in patterns]
-    excludes = [pattern_regex(p) for p in spec.exclude_paths if p.strip("/")]
+    excludes = [pattern_regex(expand(p, variables)) for p in spec.exclude_paths if p.strip("/")]
     chosen: dict[str, Path] = {}
     for base in bases:
         for rel in sorted(_walk(base)):

@@ -88,14 +88,14 @@ def run_build(spec: BuildSpec, source: Path, work: Path, *, env: dict[str, str] 
                 skip_to_end = True
         result.exported = {k: run.value(k) for k in spec.exported if run.value(k) is not None}
         if result.ok and spec.has_artifacts:
-            _upload_artifacts(spec, src, work / "artifact", result)
+            _upload_artifacts(spec, src, work / "artifact", result, {**run.state.plain, **run.state.exported})
     return result
 
 
-def _upload_artifacts(spec: BuildSpec, src: Path, out: Path, result: BuildResult) -> None:
+def _upload_artifacts(spec: BuildSpec, src: Path, out: Path, result: BuildResult, variables: dict) -> None:
     started = time.monotonic()
     try:
-        result.artifact_files = collect(spec, src, out)
+        result.artifact_files = collect(spec, src, out, variables)
     except ArtifactError as e:
         result.ok, result.message = False, f"UPLOAD_ARTIFACTS failed: {e}"
         result.phases.append(PhaseResult("UPLOAD_ARTIFACTS", "FAILED", time.monotonic() - started, str(e)))

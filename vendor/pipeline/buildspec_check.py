@@ -18,8 +18,9 @@ def local_differences(spec: BuildSpec) -> list[str]:
         if path.startswith("/"):
             out.append(f"{where}: absolute path '{path}' is collected locally only if it lies inside "
                        "$CODEBUILD_SRC_DIR")
-        if "$" in path:
-            out.append(f"{where}: '{path}' is taken literally (variables are not expanded in artifact paths)")
+        if "$(" in path or "`" in path:
+            out.append(f"{where}: '{path}': only $NAME and ${{NAME}} are expanded in artifact paths, "
+                       "command substitution is not")
     out += [f"ignored: {w}" for w in spec.warnings]
     return out
 
