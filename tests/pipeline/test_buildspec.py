@@ -106,3 +106,23 @@ def test_batch_only_buildspec():
                     "      buildspec: a.yml\n") == [
         "buildspec.yml:2 batch: batch builds are not run locally (run each buildspec of the batch as its own "
         "pipeline build, or add phases to this file)"]
+
+
+def test_version_0_1_spellings():
+    s = spec("""version: 0.1
+environment_variables:
+  plaintext:
+    JAVA_HOME: /usr/lib/jvm/java-8-openjdk-amd64
+    DEBUG: yes
+phases:
+  build:
+    commands:
+      - mvn install
+artifacts:
+  type: zip
+  files:
+    - target/app.jar
+""")
+    assert s.variables == {"JAVA_HOME": "/usr/lib/jvm/java-8-openjdk-amd64", "DEBUG": "yes"}
+    assert s.warnings == ()
+    assert s.not_applied == ("artifacts/type (CodePipeline packs the output artifact)",)

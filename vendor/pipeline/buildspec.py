@@ -19,6 +19,8 @@ from vendor.config.source import Document, Problem, SourceError, load_yaml
 
 PHASES = ("install", "pre_build", "build", "post_build")
 TOP_KEYS = ("version", "run-as", "env", "proxy", "batch", "phases", "reports", "artifacts", "cache")
+# Version 0.1 spelled env as environment_variables/plaintext and had artifacts/type (dropped in 0.2).
+TOP_KEYS_01 = TOP_KEYS + ("environment_variables",)
 PHASE_KEYS = ("run-as", "on-failure", "runtime-versions", "commands", "finally")
 ENV_KEYS = ("shell", "variables", "parameter-store", "exported-variables", "secrets-manager", "git-credential-helper")
 ARTIFACT_KEYS = ("files", "name", "discard-paths", "base-directory", "exclude-paths", "enable-symlinks",
@@ -35,6 +37,7 @@ NOT_APPLIED = {
     ("env", "secrets-manager"): "variables not set",
     ("reports",): "",
     ("artifacts", "name"): "CodePipeline names the output artifact",
+    ("artifacts", "type"): "CodePipeline packs the output artifact",
     ("artifacts", "enable-symlinks"): "",
     ("artifacts", "s3-prefix"): "CodePipeline stores the output artifact",
     ("artifacts", "secondary-artifacts"): "only the primary artifact is collected",
@@ -82,14 +85,18 @@ def check(doc: Document, text: str | None = None) -> BuildSpec:
     data = doc.data
     if not isinstance(data, dict):
         raise SourceError([doc.problem((), "expected a mapping (version:, phases:, artifacts:)", "see the CodeBuild buildspec reference")])
-    _unknown(doc, (), data, TOP_KEYS, problems, warnings)
     version = str(data.get("version"))
+    _unknown(doc, (), data, TOP_KEYS_01 if version == "0.1" else TOP_KEYS, problems, warnings)
     if version not in ("0.1", "0.2"):
         problems.append(doc.problem(("version",), f"version {data.get('version')!r} is not a buildspec version", "write version: 0.2"))
     env = _mapping(doc, ("env",), data.get("env") or {}, problems)
     _unknown(doc, ("env",), env, ENV_KEYS, problems, warnings)
     written = scalars_as_written(text) if text is not None else {}
-    variables = _variables(doc, env, written, problems)
+    variables = _variables(doc, env, written, problems, ("env", "variables"))
+    if version == "0.1" and "environment_variables" in data:
+        legacy = _mapping(doc, ("environment_variables",), data.get("environment_variables") or {}, problems)
+        _unknown(doc, ("environment_variables",), legacy, ("plaintext",), problems, warnings)
+        variables.update(_variables(doc, legacy, written, problems, ("environment_variables", "plaintext")))
     shell = str(env.get("shell", "/bin/sh"))
     if shell in WINDOWS_SHELLS:
         problems.append(doc.problem(("env", "shell"), f"shell {shell!r} is a Windows shell; vend builds on Linux images", "use bash or /bin/sh"))
@@ -105,7 +112,7 @@ def check(doc: Document, text: str | None = None) -> BuildSpec:
         else:
             problems.append(doc.problem(("phases",), "no phase has commands", "add phases: build: commands: [...]"))
     artifacts = _mapping(doc, ("artifacts",), data.get("artifacts") or {}, problems)
-    _unknown(doc, ("artifacts",), artifacts, ARTIFACT_KEYS, problems, warnings)
+    _unknown(doc, ("artifacts",), artifacts, ARTIFACT_KEYS + (("type",) if version == "0.1" else ()), problems, warnings)
     files = _strings(doc, ("artifacts", "files"), artifacts.get("files", []), problems, single=True, written=written)
     for i, f in enumerate(files):
         if not f.strip():
@@ -118,13 +125,15 @@ def check(doc: Document, text: str | None = None) -> BuildSpec:
         raise SourceError(problems)
     return BuildSpec(doc.file, shell, variables, tuple(exported), phases, tuple(files),
                      str(artifacts.get("base-directory", "") or ""), artifacts.get("discard-paths") in YES,
-                     _not_applied(data, env, artifacts, phases_data), version, bool(files), tuple(exclude), tuple(warnings))
+                     _not_applied(data, env, artifacts, phases_data, version), version, bool(files), tuple(exclude), tuple(warnings))
 
 
-def _not_applied(data: dict, env: dict, artifacts: dict, phases_data: dict) -> tuple[str, ...]:
+def _not_applied(data: dict, env: dict, artifacts: dict, phases_data: dict, version: str) -> tuple[str, ...]:
     out = []
     sections = {(): data, ("env",): env, ("artifacts",): artifacts}
     for where, why in NOT_APPLIED.items():
+        if where == ("artifacts", "type") and version != "0.1":
+            continue  # an unknown key in 0.2: listed with the ignored keys
         if where[-1] in sections[where[:-1]]:
             out.append("/".join(where) + (f" ({why})" if why else ""))
     for name in PHASES:
@@ -137,14 +146,14 @@ def _not_applied(data: dict, env: dict, artifacts: dict, phases_data: dict) -> t
     return tuple(sorted(out, key=lambda s: rank.get(s.split("/")[0].split(" ")[0], 9)))
 
 
-def _variables(doc: Document, env: dict, written: dict, problems: list) -> dict[str, str]:
-    variables = _mapping(doc, ("env", "variables"), env.get("variables") or {}, problems)
+def _variables(doc: Document, env: dict, written: dict, problems: list, where: tuple) -> dict[str, str]:
+    variables = _mapping(doc, where, env.get(where[-1]) or {}, problems)
     out = {}
     for name, value in variables.items():
         if isinstance(value, (dict, list)):
-            problems.append(doc.problem(("env", "variables", name), "a variable must be a plain value", "quote it as text"))
+            problems.append(doc.problem(where + (name,), "a variable must be a plain value", "quote it as text"))
         else:
-            out[name] = _text(value, written.get(("env", "variables", name)))
+            out[name] = _text(value, written.get(where + (name,)))
     return out
 
 
