@@ -36,5 +36,5 @@ def test_broken_build_is_reported_and_not_deployed(setup, tmp_path):
     (source / "buildspec.yml").write_text("version: 0.2\nphases:\n  build:\n    commands: ['exit 9']\n")
     result = CliRunner().invoke(cli, ["push", str(config), str(source), "--hosts", str(hosts_file)])
     assert result.exit_code == 1
-    assert "Build    Failed     build failed: commands exited with 9" in result.output
+    assert "Build    Failed     build failed: Error while executing command: exit 9. Reason: exit status 9" in result.output
     assert "Deploy   InProgress" not in result.output
