@@ -245,3 +245,26 @@ def test_no_artifacts_section_collects_no_artifact(tmp_path):
     result, _ = build(tmp_path, "version: 0.2\nphases:\n  build:\n    commands: [echo built]\n")
     assert result.ok
     assert result.artifact_dir is None
+
+
+def test_state_survives_odd_values_and_bash(tmp_path):
+    result, lines = build(tmp_path, """version: 0.2
+env:
+  shell: bash
+phases:
+  pre_build:
+    commands:
+      - |
+        MULTI='line one
+        it'"'"'s line two'
+      - QUOTED='a "b" $c `d`'
+      - export EXPORTED=yes
+      - unset HOME_AWAY; cd /tmp && cd -
+  build:
+    commands:
+      - printf '%s\\n' "$MULTI"
+      - echo "$QUOTED $EXPORTED"
+      - env | grep -c '^MULTI=' || true
+""")
+    assert result.ok, result.message
+    assert lines[-4:] == [("build", "line one"), ("build", "it's line two"), ("build", 'a "b" $c `d` yes'), ("build", "0")]

@@ -14,6 +14,7 @@ shell's `line 4:` messages read as CodeBuild's do.
 """
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +36,11 @@ class ShellState:
     cwd: str = ""
 
 
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
 def _carried(name: str) -> bool:
-    return name not in NOT_CARRIED and not name.startswith(("BASH", "__vend_"))
+    return bool(NAME.match(name)) and name not in NOT_CARRIED and not name.startswith(("BASH", "__vend_"))
 
 
 def command_script(command: str, state_dir: Path) -> str:
