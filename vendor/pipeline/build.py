@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from vendor.pipeline.artifacts import ArtifactError, collect
-from vendor.pipeline.build_script import ShellState, command_script, read_state, write_state
+from vendor.pipeline.build_script import ShellState, StateDir, StateStore, command_script, read_state, write_state
 from vendor.pipeline.buildspec import BuildSpec, Phase
 from vendor.pipeline.codebuild_vars import builtin_variables
 
@@ -58,11 +58,10 @@ def run_build(spec: BuildSpec, source: Path, work: Path, *, env: dict[str, str] 
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(source, src, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-    state_dir.mkdir(parents=True)
     base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
                 **spec.variables, **builtin_variables(build_id, src, context), **(env or {})}
     result = BuildResult(build_id, ok=True, log=work / "build.log")
-    run = _Run(spec, src, state_dir, base_env, time.monotonic() + timeout)
+    run = _Run(spec, src, base_env, time.monotonic() + timeout, StateDir(state_dir), str(state_dir), _run_shell)
     skip_to_end = False
     with open(result.log, "a") as log:
         def emit(phase: str, line: str) -> None:
@@ -103,11 +102,18 @@ def _upload_artifacts(spec: BuildSpec, src: Path, out: Path, result: BuildResult
     result.artifact_dir = out
 
 
-class _Run:
-    """The commands of one build, one at a time, with the shell state carried between them."""
+RunShell = Callable[[str, str, dict, float, Callable[[str], None]], "int | None"]  # (shell, script, env, deadline, emit)
 
-    def __init__(self, spec: BuildSpec, src: Path, state_dir: Path, env: dict, deadline: float):
-        self.spec, self.src, self.state_dir, self.deadline = spec, src, state_dir, deadline
+
+class _Run:
+    """The commands of one build, one at a time, with the shell state carried between them.
+    Where the shell runs is `run_shell`'s business; the state files go through `store`, which
+    the shell sees at `state_path`."""
+
+    def __init__(self, spec: BuildSpec, src: Path, env: dict, deadline: float, store: StateStore, state_path: str,
+                 run_shell: RunShell):
+        self.spec, self.src, self.deadline = spec, src, deadline
+        self.store, self.state_path, self.run_shell = store, state_path, run_shell
         self.base = ShellState(dict(env), {}, str(src))
         self.state = self.base
         self.succeeding = True
@@ -135,13 +141,13 @@ class _Run:
     def command(self, command: str, emit: Callable[[str], None]) -> int | None:
         """Run one command; its exit status, or None when the build's time ran out."""
         before = self.base if self.spec.version == "0.1" else self.state  # 0.1: a fresh shell each time
-        env = write_state(before, self.state_dir)
+        env = write_state(before, self.store)
         env["CODEBUILD_BUILD_SUCCEEDING"] = "1" if self.succeeding else "0"
         self.log(f"Running command {command}")
-        code = _run_shell(self.spec.shell, command_script(command, self.state_dir), env, self.deadline, emit)
+        code = self.run_shell(self.spec.shell, command_script(command, self.state_path), env, self.deadline, emit)
         if code not in (None, 0):
             self.log(f"Command did not exit successfully {command} exit status {code}")
-        self.state = read_state(self.state_dir, before)
+        self.state = read_state(self.store, before)
         return code
 
 

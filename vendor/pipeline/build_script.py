@@ -14,10 +14,12 @@ shell's `line 4:` messages read as CodeBuild's do.
 """
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 # Shell-managed or read-only names that are never carried from one command to the next.
 NOT_CARRIED = frozenset({
@@ -43,9 +45,50 @@ def _carried(name: str) -> bool:
     return bool(NAME.match(name)) and name not in NOT_CARRIED and not name.startswith(("BASH", "__vend_"))
 
 
-def command_script(command: str, state_dir: Path) -> str:
-    """The script that runs `command` (on line 4) between restoring and saving the shell state."""
-    d = shlex.quote(str(state_dir))
+class StateStore(Protocol):
+    """Where the state files live between commands: put/drop/take by file name, never following
+    links the build may have planted (a build environment provides the same three calls)."""
+
+    def put(self, name: str, data: bytes) -> None: ...
+
+    def drop(self, name: str) -> None: ...
+
+    def take(self, name: str, limit: int = 8 << 20) -> bytes | None: ...
+
+
+class StateDir:
+    """A StateStore in a directory of this machine."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def put(self, name: str, data: bytes) -> None:
+        self.drop(name)
+        fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+
+    def drop(self, name: str) -> None:
+        try:
+            os.unlink(self.directory / name)
+        except FileNotFoundError:
+            pass
+
+    def take(self, name: str, limit: int = 8 << 20) -> bytes | None:
+        try:
+            fd = os.open(self.directory / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(limit + 1)
+        return data if len(data) <= limit else None
+
+
+def command_script(command: str, state_path: str) -> str:
+    """The script that runs `command` (on line 4) between restoring and saving the shell state;
+    `state_path` is the state directory as the shell sees it."""
+    d = shlex.quote(str(state_path))
     names = "$(set | sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p')"
     save = (f"__vend_rc=$?; pwd > {d}/cwd; env -0 > {d}/exported; "
             f"(for __vend_n in {names}; do export \"$__vend_n\" 2>/dev/null; done; exec env -0) > {d}/all; "
@@ -57,27 +100,24 @@ def command_script(command: str, state_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_state(state: ShellState, state_dir: Path) -> dict[str, str]:
+def write_state(state: ShellState, store: StateStore) -> dict[str, str]:
     """Lay out `state` for the next command's script; returns the environment to start it with."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / "cwd").write_text(state.cwd)
-    (state_dir / "plain.sh").write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in sorted(state.plain.items())))
+    store.put("cwd", state.cwd.encode())
+    store.put("plain.sh", "".join(f"{k}={shlex.quote(v)}\n" for k, v in sorted(state.plain.items())).encode())
     for name in ("exported", "all"):
-        (state_dir / name).unlink(missing_ok=True)
+        store.drop(name)
     return dict(state.exported)
 
 
-def read_state(state_dir: Path, before: ShellState) -> ShellState:
-    """The state a command left behind; `before` where it left none (killed, or `exec` away)."""
-    try:
-        exported = _env0((state_dir / "exported").read_bytes())
-        everything = _env0((state_dir / "all").read_bytes())
-        cwd = (state_dir / "cwd").read_text().rstrip("\n")
-    except FileNotFoundError:
+def read_state(store: StateStore, before: ShellState) -> ShellState:
+    """The state a command left behind; `before` where it left none (killed, its own EXIT trap,
+    `exec` away, or files too large)."""
+    exported, everything, cwd = store.take("exported"), store.take("all"), store.take("cwd")
+    if exported is None or everything is None or cwd is None:
         return before
-    exported = {k: v for k, v in exported.items() if _carried(k)}
-    plain = {k: v for k, v in everything.items() if k not in exported and _carried(k)}
-    return ShellState(exported, plain, cwd or before.cwd)
+    exported_vars = {k: v for k, v in _env0(exported).items() if _carried(k)}
+    plain = {k: v for k, v in _env0(everything).items() if k not in exported_vars and _carried(k)}
+    return ShellState(exported_vars, plain, cwd.decode(errors="replace").rstrip("\n") or before.cwd)
 
 
 def _env0(data: bytes) -> dict[str, str]:
