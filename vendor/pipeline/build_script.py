@@ -7,6 +7,11 @@ run, and its exit status checked; what the command left behind (plain and export
 the working directory) is there for the next command, in the next phase too. `exit 0` in a
 command ends that command only; a multi-line command fails only if its last status does.
 Version 0.1 runs each command in a fresh shell, from the source directory.
+Sources: the buildspec reference and "Shells and commands in build environments" (CodeBuild
+User Guide) for 0.1/0.2; CodeBuild logs (`/codebuild/output/tmp/script.sh: 4: sudo: not found`,
+`Command did not exit successfully PWD exit status 127`) for the script and the per-command
+check; users' reports that `exit 0` does not stop a build while `exit 1` fails it
+(https://zenn.dev/faycute/articles/cde8ddcbced9a2).
 
 The local build does the same: each command runs in its own shell process whose first three
 lines restore the state and set an EXIT trap that saves it; the command is on line 4, so a
