@@ -35,6 +35,15 @@ QUICK_FAULTS = (  # node ids or files, relative to the repository
     "tests/deploy/test_bundle.py::test_symlinks_inside_are_kept_and_outside_refused",
     "tests/deploy/test_bundle.py::test_special_files_are_refused",
     "tests/deploy/test_host_agent.py::test_unpack_refuses_traversal",
+    # hostile builds: their own throw-away environment, no approving their own release, no process left
+    "tests/cli/test_push_hostile_build.py",
+    "tests/sandbox/test_build_env.py",
+    "tests/sandbox/test_build_root.py::test_a_user_that_is_root_in_the_image_is_refused",
+    "tests/pipeline/test_build.py::test_timeout_kills_the_build",
+    "tests/pipeline/test_build.py::test_background_processes_die_with_a_successful_build",
+    "tests/pipeline/test_build.py::test_run_as_root_or_a_bad_name_is_refused",
+    "tests/pipeline/test_build.py::test_artifact_paths_outside_the_source_are_refused",
+    "tests/pipeline/test_build.py::test_links_the_build_makes_out_of_the_source_are_refused",
 )
 COLUMNS = [Column("result", "result"), Column("seconds", "s", ".1f"), Column("cases", "cases", "d"), Column("test", "test"),
            Column("proves", "what it proves")]

@@ -2,6 +2,7 @@
 failure rules, timeout, artifacts."""
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from vendor.config.source import SourceError, parse_yaml
 from vendor.pipeline.build import run_build
 from vendor.pipeline.buildspec import check, load_buildspec
 from vendor.paths import APPSPEC_TEMPLATES_DIR
+from vendor.sandbox.build_env import missing_requirements
+
+# builds run in their own build environment (namespaces, mounts: root)
+needs_build_env = pytest.mark.skipif(bool(missing_requirements()), reason="build environment unavailable: "
+                                     + "; ".join(missing_requirements()))
 
 
 def spec(text: str):
@@ -33,6 +39,7 @@ def test_starter_buildspecs_are_valid():
         assert load_buildspec(APPSPEC_TEMPLATES_DIR / stack / "buildspec.yml").phase("build") is not None
 
 
+@needs_build_env
 def test_phases_share_env_and_directory_and_collect_artifacts(tmp_path):
     source = tmp_path / "source"
     (source / "app").mkdir(parents=True)
@@ -62,8 +69,10 @@ artifacts:
     assert sorted(p.relative_to(result.artifact_dir).as_posix() for p in result.artifact_dir.rglob("*") if p.is_file()) == [
         "app/built.txt", "appspec.yml"]
     assert not (source / "app" / "built.txt").exists()  # the build ran in its own copy
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["artifact", "build.log"]  # its environment is gone
 
 
+@needs_build_env
 def test_failed_build_still_runs_post_build_and_finally_but_collects_nothing(tmp_path):
     (tmp_path / "source").mkdir()
     s = spec("""version: 0.2
@@ -88,6 +97,7 @@ phases:
     assert result.artifact_dir is None
 
 
+@needs_build_env
 def test_failed_pre_build_skips_the_rest(tmp_path):
     (tmp_path / "source").mkdir()
     s = spec("version: 0.2\nphases:\n  pre_build:\n    commands: ['exit 3']\n  build:\n    commands: [echo build]\n"
@@ -96,14 +106,103 @@ def test_failed_pre_build_skips_the_rest(tmp_path):
     assert [(p.name, p.status) for p in result.phases] == [("pre_build", "FAILED"), ("build", "SKIPPED"), ("post_build", "SKIPPED")]
 
 
+@needs_build_env
 def test_timeout_kills_the_build(tmp_path):
     (tmp_path / "source").mkdir()
-    s = spec("version: 0.2\nphases:\n  build:\n    commands: ['sleep 60 & echo $! > child.pid; sleep 60']\n")
+    marker = f"vend-timeout-{os.getpid()}-{time.monotonic_ns()}"
+    s = spec(f"version: 0.2\nphases:\n  build:\n    commands: [\"sh -c 'sleep 60' {marker} & sleep 60\"]\n")
     result = run_build(s, tmp_path / "source", tmp_path / "work", timeout=1)
     assert [(p.name, p.status) for p in result.phases] == [("build", "TIMED_OUT")]
-    pid = int((tmp_path / "work" / "src" / "child.pid").read_text())
-    status = Path(f"/proc/{pid}/status")
-    deadline = time.monotonic() + 3  # SIGKILL is delivered asynchronously: allow the child to finish dying
-    while status.exists() and "\nState:\tZ" not in status.read_text():
-        assert time.monotonic() < deadline, f"build child {pid} survived the timeout"
-        time.sleep(0.05)
+    assert _alive(marker) == []
+
+
+@needs_build_env
+def test_background_processes_die_with_a_successful_build(tmp_path):
+    """A process the build leaves behind (own session, nohup) is killed when the build ends."""
+    (tmp_path / "source").mkdir()
+    marker = f"vend-bg-{os.getpid()}-{time.monotonic_ns()}"
+    s = spec(f"version: 0.2\nphases:\n  build:\n    commands:\n      - \"setsid nohup sh -c 'sleep 300' {marker} >/dev/null 2>&1 & echo $! > bg.pid\"\n"
+             "      - sleep 0.3; kill -0 $(cat bg.pid) && echo running\n")
+    lines = []
+    result = run_build(s, tmp_path / "source", tmp_path / "work", on_output=lambda phase, line: lines.append(line))
+    assert result.ok, result.message
+    assert lines == ["running"]
+    assert _alive(marker) == []
+
+
+@needs_build_env
+def test_the_build_runs_unprivileged_with_codebuilds_variables_only(tmp_path, monkeypatch):
+    """The build's environment holds CodeBuild's variables and the buildspec's, PATH and HOME of the
+    build user: nothing of vend's (AWS credentials, VEND_*)."""
+    (tmp_path / "source").mkdir()
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-of-vend")
+    monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path / "state"))
+    s = spec("version: 0.2\nenv:\n  variables:\n    STAGE: test\nphases:\n  build:\n    commands:\n"
+             "      - id -un; echo $CODEBUILD_SRC_DIR\n"
+             "      - env | grep -v -e '^CODEBUILD_' -e '^AWS_REGION=' -e '^AWS_DEFAULT_REGION=' | sort\n")
+    lines = []
+    result = run_build(s, tmp_path / "source", tmp_path / "work", on_output=lambda phase, line: lines.append(line))
+    assert result.ok, result.message
+    assert lines[:2] == ["build", "/codebuild/output/src"]
+    names = [line.split("=", 1)[0] for line in lines[2:]]
+    assert [n for n in names if n not in ("OLDPWD", "PWD", "SHLVL", "_")] == ["HOME", "LANG", "PATH", "STAGE"]
+    assert [line for line in lines if line.startswith(("HOME=", "PATH="))] == [
+        "HOME=/home/build", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+
+
+@needs_build_env
+def test_run_as_is_applied_per_buildspec_and_phase(tmp_path):
+    (tmp_path / "source").mkdir()
+    s = spec("version: 0.2\nrun-as: builder\nphases:\n  install:\n    run-as: tester\n    commands: [id -un]\n"
+             "  build:\n    commands: [id -un, touch made-by-builder]\n")
+    lines = []
+    result = run_build(s, tmp_path / "source", tmp_path / "work", on_output=lambda phase, line: lines.append((phase, line)))
+    assert result.ok, result.message
+    assert lines == [("install", "tester"), ("build", "builder")]
+
+
+def test_run_as_root_or_a_bad_name_is_refused():
+    with pytest.raises(SourceError) as e:
+        spec("version: 0.2\nrun-as: root\nphases:\n  build:\n    run-as: Bad User\n    commands: [make]\n")
+    assert [str(p) for p in e.value.problems] == [
+        "buildspec.yml:5 phases/build/run-as: 'Bad User' is not a Linux user name (use lowercase letters, digits, - and _, e.g. run-as: builder)",
+        "buildspec.yml:2 run-as: builds run as an unprivileged user, not root (remove run-as, or name another user (created in the build environment if missing))",
+    ]
+
+
+def test_artifact_paths_outside_the_source_are_refused():
+    with pytest.raises(SourceError) as e:
+        spec("version: 0.2\nphases:\n  build:\n    commands: [make]\nartifacts:\n  base-directory: ../..\n  files:\n"
+             "    - '**/*'\n    - ../../../etc/passwd\n")
+    assert [str(p) for p in e.value.problems] == [
+        "buildspec.yml:6 artifacts/base-directory: '../..' is outside the source directory (name a path inside the source, e.g. base-directory: dist)",
+        "buildspec.yml:8 artifacts/files/0: '**/*' is outside the source directory (name a path inside the source, e.g. base-directory: dist)",
+        "buildspec.yml:9 artifacts/files/1: '../../../etc/passwd' is outside the source directory (name a path inside the source, e.g. base-directory: dist)",
+    ]
+
+
+@needs_build_env
+@pytest.mark.parametrize("commands, artifacts, message", [
+    ("ln -s / out", "  base-directory: out\n  files: ['**/*']\n",
+     "UPLOAD_ARTIFACTS failed: CLIENT_ERROR: no matching artifact paths found (base-directory 'out' matches no directory)"),
+    ("ln -s /etc/passwd leak", "  files: [leak]\n",
+     "UPLOAD_ARTIFACTS failed: CLIENT_ERROR: no matching artifact paths found"),
+])
+def test_links_the_build_makes_out_of_the_source_are_refused(tmp_path, commands, artifacts, message):
+    """Artifacts are copied out by vend, which never follows a link the build made out of its source
+    (it matches nothing: CodeBuild's CLIENT_ERROR)."""
+    (tmp_path / "source").mkdir()
+    s = spec(f"version: 0.2\nphases:\n  build:\n    commands: ['{commands}']\nartifacts:\n{artifacts}")
+    result = run_build(s, tmp_path / "source", tmp_path / "work")
+    assert (result.ok, result.message, result.artifact_dir) == (False, message, None)
+
+
+def _alive(marker: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found

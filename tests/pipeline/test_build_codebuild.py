@@ -198,7 +198,7 @@ artifacts:
     - '**/*.map'
     - notes.txt
 """
-    src = tmp_path / "work" / "src"
+    src = "/codebuild/output/src"  # the source directory as the build sees it
     for base in (f"{src}/dist", "$CODEBUILD_SRC_DIR/dist", "${OUT}"):
         result, _ = build(tmp_path, text.format(base=base))
         assert result.ok, (base, result.message)

@@ -89,8 +89,8 @@ cache:
   paths: ['/root/.cache/pip/**/*']
 """)
     assert s.exported == ("IMAGE_TAG",)
+    assert s.run_as == "builder"  # applied: the build environment runs the commands as builder
     assert s.not_applied == (
-        "run-as (commands run as the build user)",
         "env/git-credential-helper",
         "env/parameter-store (variables not set)",
         "phases/install/runtime-versions (the image's tools are used)",

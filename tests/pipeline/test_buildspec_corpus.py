@@ -52,6 +52,7 @@ def stand_ins(tmp_path_factory) -> Path:
     for tool in TOOLS:
         (bin_dir / tool).write_text(STAND_IN)
         (bin_dir / tool).chmod(0o755)
+    bin_dir.chmod(0o755)  # the build runs as an unprivileged user (pytest's directories are 0700)
     return bin_dir
 
 
@@ -82,7 +83,7 @@ def test_runnable_case_phases_and_artifacts(row, stand_ins, tmp_path):
     env = {"PATH": f"{stand_ins}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
     env.update(kv.split("=", 1) for kv in row["env"].split(";") if kv)
     lines: list[str] = []
-    result = run_build(spec, CORPUS / row["case"], tmp_path / "work", env=env, timeout=60,
+    result = run_build(spec, CORPUS / row["case"], tmp_path / "work", env=env, timeout=60, tools=(stand_ins,),
                        on_output=lambda phase, line: lines.append(f"{phase}|{line}"),
                        context={"commit": COMMIT, "region": "eu-west-1", "project": "corpus",
                                 "initiator": "codepipeline/corpus"})

@@ -20,6 +20,9 @@ from vendor.deploy.rollout import Group, Rollout
 from vendor.pipeline.executions import Executions
 from vendor.pipeline.runner import PipelineRunner
 from tests.deploy.revisions import MINIMAL, python_revision
+from vendor.sandbox.build_env import missing_requirements
+
+pytestmark = pytest.mark.skipif(bool(missing_requirements()), reason="builds need their build environment (root)")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from vendor.pipeline.buildspec import BuildSpec
 
@@ -79,8 +79,8 @@ def _relative(path: str, src: Path, where: str) -> str:
                             "artifacts only from there (write the path relative to $CODEBUILD_SRC_DIR)") from None
 
 
-def base_directories(spec: BuildSpec, src: Path, variables: dict[str, str]) -> list[Path]:
-    base = _relative(expand(spec.base_directory.strip(), variables), src.resolve(), "artifacts/base-directory").strip("/")
+def base_directories(spec: BuildSpec, src: Path, variables: dict[str, str], inside: PurePath | None = None) -> list[Path]:
+    base = _relative(expand(spec.base_directory.strip(), variables), inside or src.resolve(), "artifacts/base-directory").strip("/")
     if base in ("", "."):
         return [src]
     regex = pattern_regex(base)
@@ -103,15 +103,17 @@ def _walk(root: Path, dirs: bool = False) -> list[str]:
     return out
 
 
-def collect(spec: BuildSpec, src: Path, out: Path, variables: dict[str, str] | None = None) -> list[str]:
+def collect(spec: BuildSpec, src: Path, out: Path, variables: dict[str, str] | None = None,
+            inside: PurePath | None = None) -> list[str]:
     """Copy the artifact's files into `out`; returns their paths in the artifact, sorted.
+    `inside`: the source directory as the build saw it (CODEBUILD_SRC_DIR), for absolute paths.
     Raises ArtifactError as CodeBuild fails the UPLOAD_ARTIFACTS phase."""
     variables = variables or {}
-    top = src.resolve()
+    top = inside or src.resolve()
     patterns = [(i, _relative(expand(f.strip(), variables), top, f"artifacts/files/{i}"))
                 for i, f in enumerate(spec.artifact_files)]
     patterns = [(i, p) for i, p in patterns if p.strip("/")]  # empty entries match nothing (CodeBuild skips them)
-    bases = base_directories(spec, src, variables)
+    bases = base_directories(spec, src, variables, inside)
     if not bases:
         raise ArtifactError(f"{NO_MATCH} (base-directory '{spec.base_directory}' matches no directory)")
     includes = [pattern_regex(p) for _, p in patterns]

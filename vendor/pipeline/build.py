@@ -7,23 +7,28 @@ CodeBuild's one shell instance); the first failing command ends the phase's comm
 failed build still runs post_build (CodeBuild's rule); `on-failure: CONTINUE` goes on. The whole
 build has a timeout; on expiry the command's process group is killed. Then UPLOAD_ARTIFACTS
 (artifacts.py) collects the primary artifact when the build succeeded and the buildspec has one.
+
+Every build runs in its own throw-away build environment (vendor/sandbox/build_env.py), never on
+the controller: the source is copied in, the commands run there as an unprivileged user (the
+buildspec's run-as, else `build`) with only CodeBuild's variables and the buildspec's, every
+process of the build is killed when it ends, and vend copies the artifacts out afterwards.
 """
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from vendor.pipeline.artifacts import ArtifactError, collect
-from vendor.pipeline.build_script import ShellState, StateDir, StateStore, command_script, read_state, write_state
+from vendor.pipeline.build_script import ShellState, StateStore, command_script, read_state, write_state
 from vendor.pipeline.buildspec import BuildSpec, Phase
 from vendor.pipeline.codebuild_vars import builtin_variables
+from vendor.sandbox.build_env import PATH, SRC, STATE, BuildEnvironment, BuildEnvironmentError, UserRefused
+
+DEFAULT_USER = "build"  # the unprivileged user builds run as unless the buildspec says run-as
 
 Output = Callable[[str, str], None]  # (phase, line)
 
@@ -49,19 +54,44 @@ class BuildResult:
 
 
 def run_build(spec: BuildSpec, source: Path, work: Path, *, env: dict[str, str] | None = None,
-              timeout: float = 3600, on_output: Output | None = None, context: dict | None = None) -> BuildResult:
+              timeout: float = 3600, on_output: Output | None = None, context: dict | None = None,
+              tools: tuple[Path, ...] = ()) -> BuildResult:
     """`context`: what CodeBuild would know of the build (commit, project, initiator, region,
-    number); see codebuild_vars.builtin_variables."""
+    number); see codebuild_vars.builtin_variables. `tools`: directories of this machine added
+    read-only to the build image (tests' stand-ins)."""
     context = dict(context or {})
     build_id = f"{context.get('project') or 'local-build'}:{uuid.uuid4()}"
-    src, state_dir = work / "src", work / "state"
     if work.exists():
         shutil.rmtree(work)
-    shutil.copytree(source, src, symlinks=True, ignore=shutil.ignore_patterns(".git"))
-    base_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
-                **spec.variables, **builtin_variables(build_id, src, context), **(env or {})}
+    work.mkdir(parents=True)
     result = BuildResult(build_id, ok=True, log=work / "build.log")
-    run = _Run(spec, src, base_env, time.monotonic() + timeout, StateDir(state_dir), str(state_dir), _run_shell)
+    user = spec.run_as or DEFAULT_USER
+    try:
+        environment = BuildEnvironment(work / "env", users=(user, *(p.run_as for p in spec.phases if p.run_as)),
+                                       tools=tools)
+    except BuildEnvironmentError as e:
+        result.ok, result.message = False, f"{spec.file}: {e}" if isinstance(e, UserRefused) else str(e)
+        return result
+    try:
+        try:
+            environment.copy_in(source, user)
+            environment.start()
+        except BuildEnvironmentError as e:
+            result.ok, result.message = False, str(e)
+            return result
+        _run_phases(spec, environment, user, result, env, context, timeout, on_output, work)
+    finally:
+        environment.stop()  # every process the build started dies here, whatever happened
+        environment.remove()
+    return result
+
+
+def _run_phases(spec: BuildSpec, environment: BuildEnvironment, user: str, result: BuildResult, env: dict | None,
+                context: dict, timeout: float, on_output: Output | None, work: Path) -> None:
+    base_env = {"PATH": PATH, "HOME": environment.home(user), "LANG": "C.UTF-8",
+                **spec.variables, **builtin_variables(result.build_id, PurePosixPath(SRC), context), **(env or {})}
+    shell = _Shell(environment, user)
+    run = _Run(spec, PurePosixPath(SRC), base_env, time.monotonic() + timeout, environment, STATE, shell)
     skip_to_end = False
     with open(result.log, "a") as log:
         def emit(phase: str, line: str) -> None:
@@ -76,6 +106,7 @@ def run_build(spec: BuildSpec, source: Path, work: Path, *, env: dict[str, str] 
                 result.phases.append(PhaseResult(phase.name, "SKIPPED"))
                 continue
             run.succeeding = result.ok
+            shell.user = phase.run_as or user
             outcome = run.phase(phase, lambda line, name=phase.name: emit(name, line))
             result.phases.append(outcome)
             if outcome.status == "SUCCEEDED":
@@ -86,15 +117,27 @@ def run_build(spec: BuildSpec, source: Path, work: Path, *, env: dict[str, str] 
             if outcome.status == "TIMED_OUT" or (phase.on_failure == "ABORT" and phase.name != "build"):
                 skip_to_end = True
         result.exported = {k: run.value(k) for k in spec.exported if run.value(k) is not None}
+        environment.stop()  # nothing of the build runs while vend copies its artifacts out
         if result.ok and spec.has_artifacts:
-            _upload_artifacts(spec, src, work / "artifact", result, {**run.state.plain, **run.state.exported})
-    return result
+            _upload_artifacts(spec, environment.host_src, work / "artifact", result,
+                              {**run.state.plain, **run.state.exported})
+
+
+class _Shell:
+    """Runs one command's shell inside the build environment, as the phase's user."""
+
+    def __init__(self, environment: BuildEnvironment, user: str):
+        self.environment, self.user = environment, user
+
+    def __call__(self, shell: str, script: str, env: dict, deadline: float, emit: Callable[[str], None]) -> int | None:
+        return self.environment.run([shell, "-c", script], {**env, "HOME": self.environment.home(self.user)},
+                                    cwd=SRC, user=self.user, deadline=deadline, emit=emit)
 
 
 def _upload_artifacts(spec: BuildSpec, src: Path, out: Path, result: BuildResult, variables: dict) -> None:
     started = time.monotonic()
     try:
-        result.artifact_files = collect(spec, src, out, variables)
+        result.artifact_files = collect(spec, src, out, variables, inside=PurePosixPath(SRC))
     except ArtifactError as e:
         result.ok, result.message = False, f"UPLOAD_ARTIFACTS failed: {e}"
         result.phases.append(PhaseResult("UPLOAD_ARTIFACTS", "FAILED", time.monotonic() - started, str(e)))
@@ -110,7 +153,7 @@ class _Run:
     Where the shell runs is `run_shell`'s business; the state files go through `store`, which
     the shell sees at `state_path`."""
 
-    def __init__(self, spec: BuildSpec, src: Path, env: dict, deadline: float, store: StateStore, state_path: str,
+    def __init__(self, spec: BuildSpec, src: PurePosixPath, env: dict, deadline: float, store: StateStore, state_path: str,
                  run_shell: RunShell):
         self.spec, self.src, self.deadline = spec, src, deadline
         self.store, self.state_path, self.run_shell = store, state_path, run_shell
@@ -149,26 +192,3 @@ class _Run:
             self.log(f"Command did not exit successfully {command} exit status {code}")
         self.state = read_state(self.store, before)
         return code
-
-
-def _run_shell(shell: str, script: str, env: dict, deadline: float, emit: Callable[[str], None]) -> int | None:
-    proc = subprocess.Popen([shell, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    os.set_blocking(proc.stdout.fileno(), False)
-    pending = b""
-    while True:
-        chunk = proc.stdout.read() or b""
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            emit(line.decode(errors="replace"))
-        if proc.poll() is not None and not chunk:
-            break
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return None
-        time.sleep(0.02)
-    if pending:
-        emit(pending.decode(errors="replace"))
-    return proc.returncode

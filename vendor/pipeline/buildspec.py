@@ -3,13 +3,16 @@
 Accepts what CodeBuild runs: unknown keys are ignored with a warning (the CodeBuild agent drops
 them), except likely typos of a known key, which are refused with "did you mean"; `files` may be
 a single value; env values are taken as written (`CI: true` is the text `true`). What only the
-service does (parameter-store, secrets-manager, reports, cache, runtime-versions, run-as, ...) is
-accepted and listed in `not_applied`. A file that only defines a batch is refused: batch builds
+service does (parameter-store, secrets-manager, reports, cache, runtime-versions, ...) is
+accepted and listed in `not_applied`. `run-as` is applied: the build environment runs the
+commands as that user (root is refused: builds run unprivileged). A file that only defines a batch is refused: batch builds
 are not run locally.
 """
 from __future__ import annotations
 
 import difflib
+import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +28,12 @@ PHASE_KEYS = ("run-as", "on-failure", "runtime-versions", "commands", "finally")
 ENV_KEYS = ("shell", "variables", "parameter-store", "exported-variables", "secrets-manager", "git-credential-helper")
 ARTIFACT_KEYS = ("files", "name", "discard-paths", "base-directory", "exclude-paths", "enable-symlinks",
                  "s3-prefix", "secondary-artifacts")
+RUN_AS = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")  # a Linux user name
 LINUX_SHELLS = ("bash", "/bin/bash", "sh", "/bin/sh")
 WINDOWS_SHELLS = ("powershell.exe", "cmd.exe", "pwsh.exe")
 YES = (True, "yes", "true", "True", "YES")
 # (where, why) for what CodeBuild does and the local build does not.
 NOT_APPLIED = {
-    ("run-as",): "commands run as the build user",
     ("proxy",): "",
     ("env", "git-credential-helper"): "",
     ("env", "parameter-store"): "variables not set",
@@ -51,6 +54,7 @@ class Phase:
     commands: tuple[str, ...] = ()
     finally_: tuple[str, ...] = ()
     on_failure: str = "ABORT"
+    run_as: str = ""  # the phase's run-as user ("" = the build's)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class BuildSpec:
     has_artifacts: bool = False  # an `artifacts` section with files: CodeBuild uploads an output artifact
     exclude_paths: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # accepted, but ignored as CodeBuild ignores it
+    run_as: str = ""  # the buildspec's run-as user ("" = the build environment's unprivileged user)
 
     def phase(self, name: str) -> Phase | None:
         return next((p for p in self.phases if p.name == name), None)
@@ -121,11 +126,17 @@ def check(doc: Document, text: str | None = None) -> BuildSpec:
         problems.append(doc.problem(("artifacts",), "artifacts has no files", "add files: ['**/*'] or remove artifacts"))
     exclude = _strings(doc, ("artifacts", "exclude-paths"), artifacts.get("exclude-paths", []), problems, single=True)
     exported = _strings(doc, ("env", "exported-variables"), env.get("exported-variables", []), problems, single=True)
+    _inside_source(doc, ("artifacts", "base-directory"), artifacts.get("base-directory", ""), problems)
+    for i, pattern in enumerate(files):
+        _inside_source(doc, ("artifacts", "files", i), posixpath.join(str(artifacts.get("base-directory", "") or ""), pattern),
+                       problems, shown=pattern)
+    run_as = _run_as(doc, ("run-as",), data.get("run-as"), problems)
     if problems:
         raise SourceError(problems)
     return BuildSpec(doc.file, shell, variables, tuple(exported), phases, tuple(files),
                      str(artifacts.get("base-directory", "") or ""), artifacts.get("discard-paths") in YES,
-                     _not_applied(data, env, artifacts, phases_data, version), version, bool(files), tuple(exclude), tuple(warnings))
+                     _not_applied(data, env, artifacts, phases_data, version), version, bool(files), tuple(exclude), tuple(warnings),
+                     run_as=run_as)
 
 
 def _not_applied(data: dict, env: dict, artifacts: dict, phases_data: dict, version: str) -> tuple[str, ...]:
@@ -138,7 +149,7 @@ def _not_applied(data: dict, env: dict, artifacts: dict, phases_data: dict, vers
             out.append("/".join(where) + (f" ({why})" if why else ""))
     for name in PHASES:
         phase = phases_data.get(name) if isinstance(phases_data.get(name), dict) else {}
-        for key, why in (("run-as", "commands run as the build user"), ("runtime-versions", "the image's tools are used")):
+        for key, why in (("runtime-versions", "the image's tools are used"),):
             if key in phase:
                 out.append(f"phases/{name}/{key} ({why})")
     # keep the order of the file's sections: top level, env, phases, artifacts, cache
@@ -198,7 +209,31 @@ def _phase(doc: Document, name: str, data, problems: list, warnings: list, writt
     if on_failure not in ("ABORT", "CONTINUE"):
         problems.append(doc.problem(path + ("on-failure",), f"{on_failure!r} is not ABORT or CONTINUE", "use ABORT or CONTINUE"))
     return Phase(name, tuple(_strings(doc, path + ("commands",), data.get("commands") or [], problems, written=written)),
-                 tuple(_strings(doc, path + ("finally",), data.get("finally") or [], problems, written=written)), on_failure)
+                 tuple(_strings(doc, path + ("finally",), data.get("finally") or [], problems, written=written)), on_failure,
+                 run_as=_run_as(doc, path + ("run-as",), data.get("run-as"), problems))
+
+
+def _run_as(doc: Document, path: tuple, value, problems: list) -> str:
+    """run-as is applied (the build environment runs the commands as that user), so it must be
+    a user name, and not root: builds run unprivileged."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not RUN_AS.match(value):
+        problems.append(doc.problem(path, f"{value!r} is not a Linux user name",
+                                    "use lowercase letters, digits, - and _, e.g. run-as: builder"))
+        return ""
+    if value == "root":
+        problems.append(doc.problem(path, "builds run as an unprivileged user, not root",
+                                    "remove run-as, or name another user (created in the build environment if missing)"))
+        return ""
+    return value
+
+
+def _inside_source(doc: Document, path: tuple, value, problems: list, shown: str | None = None) -> None:
+    """An artifact path must stay inside the source directory (`..` cannot climb out of it)."""
+    if isinstance(value, str) and posixpath.normpath(value.strip("/") or ".").split("/")[0] == "..":
+        problems.append(doc.problem(path, f"{shown if shown is not None else value!r} is outside the source directory",
+                                    "name a path inside the source, e.g. base-directory: dist"))
 
 
 def _mapping(doc: Document, path: tuple, value, problems: list) -> dict:
