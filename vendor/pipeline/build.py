@@ -124,14 +124,16 @@ def _run_phases(spec: BuildSpec, environment: BuildEnvironment, user: str, resul
 
 
 class _Shell:
-    """Runs one command's shell inside the build environment, as the phase's user."""
+    """Runs one command's shell inside the build environment, as the phase's user (with that
+    user's HOME when a phase's run-as differs from the build's)."""
 
     def __init__(self, environment: BuildEnvironment, user: str):
-        self.environment, self.user = environment, user
+        self.environment, self.user, self.build_user = environment, user, user
 
     def __call__(self, shell: str, script: str, env: dict, deadline: float, emit: Callable[[str], None]) -> int | None:
-        return self.environment.run([shell, "-c", script], {**env, "HOME": self.environment.home(self.user)},
-                                    cwd=SRC, user=self.user, deadline=deadline, emit=emit)
+        if self.user != self.build_user:
+            env = {**env, "HOME": self.environment.home(self.user)}
+        return self.environment.run([shell, "-c", script], env, cwd=SRC, user=self.user, deadline=deadline, emit=emit)
 
 
 def _upload_artifacts(spec: BuildSpec, src: Path, out: Path, result: BuildResult, variables: dict) -> None:
