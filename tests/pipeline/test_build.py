@@ -206,3 +206,15 @@ def _alive(marker: str) -> list[int]:
         except OSError:
             pass
     return found
+
+
+@needs_build_env
+def test_a_fifo_or_socket_the_build_leaves_is_not_an_artifact(tmp_path):
+    """vend copies only regular files out: a FIFO the build left (reading it would block vend
+    forever) or a socket is passed over."""
+    (tmp_path / "source").mkdir()
+    s = spec("version: 0.2\nphases:\n  build:\n    commands:\n      - mkfifo out.pipe && echo data > out.txt\n"
+             "      - python3 -c \"import socket; socket.socket(socket.AF_UNIX).bind('out.sock')\"\n"
+             "artifacts:\n  files: ['out.*']\n")
+    result = run_build(s, tmp_path / "source", tmp_path / "work", timeout=30)
+    assert (result.ok, result.message, result.artifact_files) == (True, "", ["out.txt"])

@@ -99,6 +99,8 @@ def _walk(root: Path, dirs: bool = False) -> list[str]:
             path = Path(here) / name
             if path.is_symlink() and not path.resolve().is_relative_to(top):
                 continue
+            if not dirs and not path.is_file():  # a FIFO or socket the build left: reading it could block
+                continue
             out.append(name if rel_here == "." else f"{rel_here}/{name}")
     return out
 
