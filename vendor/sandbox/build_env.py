@@ -21,6 +21,7 @@ Stopping kills PID 1, and with it every process of the namespace (the kernel's r
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import stat
@@ -139,24 +140,10 @@ class BuildEnvironment:
                    "/usr/bin/env", "-i", "--", *(f"{k}={v}" for k, v in environ.items()), *argv]
         proc = subprocess.Popen(command, env={"PATH": PATH}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
-        os.set_blocking(proc.stdout.fileno(), False)
-        pending = b""
-        while True:
-            chunk = proc.stdout.read() or b""
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                emit(line.decode(errors="replace"))
-            if proc.poll() is not None and not chunk:
-                break
-            if time.monotonic() > deadline:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                return None
-            time.sleep(0.02)
-        if pending:
-            emit(pending.decode(errors="replace"))
-        return proc.returncode
+        try:
+            return _stream(proc, deadline, emit)
+        finally:
+            proc.stdout.close()
 
     def processes(self) -> list[int]:
         """Host pids of every process still in the environment's PID namespace."""
@@ -247,6 +234,44 @@ class BuildEnvironment:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _stream(proc: subprocess.Popen, deadline: float, emit: Callable[[str], None]) -> int | None:
+    """Emit proc's output lines until it exits (woken by its pidfd or its output, not by polling);
+    None after killing its process group at `deadline`. A background process that keeps the
+    pipe open does not hold this up."""
+    out = proc.stdout.fileno()
+    os.set_blocking(out, False)
+    pidfd = os.pidfd_open(proc.pid)
+    pending, reading = b"", True
+    try:
+        while True:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return None
+            ready, _, _ = select.select([out, pidfd] if reading else [pidfd], [], [], min(wait, 1.0))
+            exited = pidfd in ready
+            while reading and (out in ready or exited):
+                try:
+                    chunk = os.read(out, 1 << 16)
+                except BlockingIOError:
+                    break
+                reading = bool(chunk)
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    emit(line.decode(errors="replace"))
+                if not exited:
+                    break
+            if exited:
+                break
+    finally:
+        os.close(pidfd)
+    if pending:
+        emit(pending.decode(errors="replace"))
+    return proc.wait()
 
 
 def _errors(process: subprocess.Popen) -> str:
