@@ -166,19 +166,22 @@ def test_run_as_root_or_a_bad_name_is_refused():
         spec("version: 0.2\nrun-as: root\nphases:\n  build:\n    run-as: Bad User\n    commands: [make]\n")
     assert [str(p) for p in e.value.problems] == [
         "buildspec.yml:5 phases/build/run-as: 'Bad User' is not a Linux user name (use lowercase letters, digits, - and _, e.g. run-as: builder)",
-        "buildspec.yml:2 run-as: builds run as an unprivileged user, not root (remove run-as, or name another user (created in the build environment if missing))",
+        "buildspec.yml:2 run-as: builds run as an unprivileged user, not root (remove run-as, or name another user: one the image lacks is created)",
     ]
 
 
 def test_artifact_paths_outside_the_source_are_refused():
+    """`base-directory: ../..` (or a file pattern climbing out) is refused where the buildspec says it."""
     with pytest.raises(SourceError) as e:
         spec("version: 0.2\nphases:\n  build:\n    commands: [make]\nartifacts:\n  base-directory: ../..\n  files:\n"
-             "    - '**/*'\n    - ../../../etc/passwd\n")
+             "    - '**/*'\n")
     assert [str(p) for p in e.value.problems] == [
-        "buildspec.yml:6 artifacts/base-directory: '../..' is outside the source directory (name a path inside the source, e.g. base-directory: dist)",
-        "buildspec.yml:8 artifacts/files/0: '**/*' is outside the source directory (name a path inside the source, e.g. base-directory: dist)",
-        "buildspec.yml:9 artifacts/files/1: '../../../etc/passwd' is outside the source directory (name a path inside the source, e.g. base-directory: dist)",
-    ]
+        "buildspec.yml:6 artifacts/base-directory: '../..' is outside the source directory (name a path inside the source, e.g. base-directory: dist)"]
+    with pytest.raises(SourceError) as e:
+        spec("version: 0.2\nphases:\n  build:\n    commands: [make]\nartifacts:\n  base-directory: dist\n  files:\n"
+             "    - '**/*'\n    - ../../etc/passwd\n    - ../appspec.yml\n")
+    assert [str(p) for p in e.value.problems] == [
+        "buildspec.yml:9 artifacts/files/1: '../../etc/passwd' is outside the source directory (name a path inside the source, e.g. base-directory: dist)"]
 
 
 @needs_build_env

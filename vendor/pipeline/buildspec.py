@@ -126,10 +126,10 @@ def check(doc: Document, text: str | None = None) -> BuildSpec:
         problems.append(doc.problem(("artifacts",), "artifacts has no files", "add files: ['**/*'] or remove artifacts"))
     exclude = _strings(doc, ("artifacts", "exclude-paths"), artifacts.get("exclude-paths", []), problems, single=True)
     exported = _strings(doc, ("env", "exported-variables"), env.get("exported-variables", []), problems, single=True)
-    _inside_source(doc, ("artifacts", "base-directory"), artifacts.get("base-directory", ""), problems)
-    for i, pattern in enumerate(files):
-        _inside_source(doc, ("artifacts", "files", i), posixpath.join(str(artifacts.get("base-directory", "") or ""), pattern),
-                       problems, shown=pattern)
+    if _inside_source(doc, ("artifacts", "base-directory"), artifacts.get("base-directory", ""), problems):
+        for i, pattern in enumerate(files):
+            _inside_source(doc, ("artifacts", "files", i), posixpath.join(str(artifacts.get("base-directory", "") or ""), pattern),
+                           problems, shown=pattern)
     run_as = _run_as(doc, ("run-as",), data.get("run-as"), problems)
     if problems:
         raise SourceError(problems)
@@ -224,16 +224,18 @@ def _run_as(doc: Document, path: tuple, value, problems: list) -> str:
         return ""
     if value == "root":
         problems.append(doc.problem(path, "builds run as an unprivileged user, not root",
-                                    "remove run-as, or name another user (created in the build environment if missing)"))
+                                    "remove run-as, or name another user: one the image lacks is created"))
         return ""
     return value
 
 
-def _inside_source(doc: Document, path: tuple, value, problems: list, shown: str | None = None) -> None:
+def _inside_source(doc: Document, path: tuple, value, problems: list, shown: str | None = None) -> bool:
     """An artifact path must stay inside the source directory (`..` cannot climb out of it)."""
     if isinstance(value, str) and posixpath.normpath(value.strip("/") or ".").split("/")[0] == "..":
         problems.append(doc.problem(path, f"{shown if shown is not None else value!r} is outside the source directory",
                                     "name a path inside the source, e.g. base-directory: dist"))
+        return False
+    return True
 
 
 def _mapping(doc: Document, path: tuple, value, problems: list) -> dict:
