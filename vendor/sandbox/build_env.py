@@ -88,7 +88,7 @@ class BuildEnvironment:
         return self.users[user][2]
 
     def start(self) -> None:
-        """Boot PID 1 in new namespaces (returns when the root is mounted, ~50 ms)."""
+        """Boot PID 1 in new namespaces; returns once it is chrooted in the mounted root (~0.1-0.3 s)."""
         self._process = subprocess.Popen(
             [shutil.which("setpriv"), "--pdeathsig", "KILL",  # if vend dies, so does the environment
              shutil.which("unshare"), "--mount", "--pid", "--net", "--uts", "--ipc", "--fork", "--kill-child",
