@@ -60,3 +60,25 @@ def test_bad_host_list_is_reported_with_its_place(setup, tmp_path):
         f"{bad}:2 hosts/0/address: required text is missing (add address:)",
         f"{bad}:2 hosts/0/key_file: no SSH key (add key_file: here or deploy/ssh/key_file in the config)",
     ]
+
+
+def test_releases_and_rollback_read_past_a_damaged_history(tmp_path, monkeypatch):
+    """`vend releases` and `vend rollback` skip an unreadable line of releases.jsonl and name it (no traceback)."""
+    from tests.deploy.revisions import MINIMAL
+    monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path / "state"))
+    config = tmp_path / "shop-staging.yaml"
+    config.write_text(MINIMAL.read_text())
+    history = tmp_path / "state" / "deployments" / "vend-shop-staging" / "releases.jsonl"
+    history.parent.mkdir(parents=True)
+    history.write_text('{"at": "2026-01-01T00:00:00Z", "deployment_id": "d-1", "revision": "' + "a" * 64 + '", '
+                       '"status": "Succeeded", "who": "ann"}\n'
+                       '{"at": "2026-01-02T00:00:00Z", "deployment_id": "d-2", "revis\n'
+                       '{"revision": "' + "b" * 64 + '", "status": "Failed"}\n')
+    warning = (f"warning: {history}:2: not a readable release record (not JSON: a truncated write?); skipped\n")
+    listed = CliRunner().invoke(cli, ["releases", str(config)])
+    assert (listed.exit_code, listed.stdout, listed.stderr) == (0, (
+        f"-  -  {'b' * 12}  Failed (failed on -; rolled back to -)  by -\n"
+        f"2026-01-01T00:00:00Z  d-1  {'a' * 12}  Succeeded  by ann\n"), warning)
+    back = CliRunner().invoke(cli, ["rollback", str(config), "--hosts", str(tmp_path / "none.yaml")])
+    assert (back.exit_code, back.stderr) == (1, warning + "Error: no earlier good revision to roll back to "
+                                                          "(see vend releases)\n")

@@ -125,8 +125,10 @@ def releases(config: str) -> None:
     if not history:
         click.echo("no deployments yet")
     for r in reversed(history):
-        extra = f" (failed on {r['failed_host']}; rolled back to {(r['rolled_back_to'] or '-')[:12]})" if r["status"] != "Succeeded" else ""
-        click.echo(f"{r['at']}  {r['deployment_id']}  {r['revision'][:12]}  {r['status']}{extra}  by {r.get('who') or '-'}")
+        extra = (f" (failed on {r.get('failed_host') or '-'}; rolled back to {(r.get('rolled_back_to') or '-')[:12]})"
+                 if r["status"] != "Succeeded" else "")
+        click.echo(f"{r.get('at') or '-'}  {r.get('deployment_id') or '-'}  {r['revision'][:12]}  {r['status']}{extra}  "
+                   f"by {r.get('who') or '-'}")
 
 
 @click.command()

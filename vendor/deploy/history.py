@@ -1,8 +1,11 @@
 """Per deployment group: the lock (one deployment at a time), the release history, the audit log
-and the bundles of past revisions (for rollback). Kept in the state directory."""
+and the bundles of past revisions (for rollback). Kept in the state directory, private to the
+user (0700 / 0600); a damaged history line is skipped and named, a damaged lock says which file
+to remove."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import getpass
 import json
 import os
@@ -11,6 +14,7 @@ import time
 from pathlib import Path
 
 from vendor.processes import alive
+from vendor.state import Warn, append_private, private_dir, read_records, warn_on_stderr, write_private
 
 
 class DeploymentLocked(Exception):
@@ -21,36 +25,47 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def _is_release(record: dict) -> bool:
+    return isinstance(record.get("revision"), str) and isinstance(record.get("status"), str)
+
 
 class GroupState:
-    def __init__(self, state_dir: Path, group: str):
+    def __init__(self, state_dir: Path, group: str, *, warn: Warn = warn_on_stderr):
         self.group = group
-        self.dir = Path(state_dir) / "deployments" / group
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir = private_dir(Path(state_dir) / "deployments" / group)
         self.lock_path = self.dir / "lock.json"
+        self._warned: set[str] = set()
+        self._warn = warn
+
+    def warn(self, message: str) -> None:
+        """Say each problem once per GroupState (the history is read more than once per command)."""
+        if message not in self._warned:
+            self._warned.add(message)
+            self._warn(message)
 
     # -- lock ------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def lock(self, what: str, who: str | None = None):
+        """Hold the group's lock: `lock.json` appears whole (written aside, then linked) or not at
+        all. A lock left by a dead process on this machine is taken over; any other refuses with
+        who holds it and which file to remove if they no longer do."""
         holder = {"who": who or getpass.getuser(), "host": socket.gethostname(), "pid": os.getpid(),
                   "since": _now(), "what": what}
-        for _ in range(2):
-            try:
-                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-                break
-            except FileExistsError:
-                current = self._holder()
-                if current and current.get("host") == holder["host"] and not alive(current.get("pid", 0)):
-                    self.lock_path.unlink(missing_ok=True)  # left by a process that died
-                    continue
-                raise DeploymentLocked(
-                    f"deployment group {self.group} is busy: {current.get('who')} on {current.get('host')} "
-                    f"(pid {current.get('pid')}) has been deploying {current.get('what')} since {current.get('since')}")
-        else:
-            raise DeploymentLocked(f"deployment group {self.group} is busy")
-        with os.fdopen(fd, "w") as f:
-            json.dump(holder, f)
+        with self._guard():  # one process at a time decides whether a lock is stale
+            if not write_private(self.lock_path, json.dumps(holder), replace=False):
+                current, problem = self._holder()
+                if problem:
+                    raise DeploymentLocked(
+                        f"deployment group {self.group} is locked by {self.lock_path}, which cannot be read "
+                        f"({problem}); if no deployment of {self.group} is running, remove it: rm {self.lock_path}")
+                if current["host"] != holder["host"] or alive(current["pid"]):
+                    raise DeploymentLocked(
+                        f"deployment group {self.group} is busy: {current['who']} on {current['host']} "
+                        f"(pid {current['pid']}) has been deploying {current['what']} since {current['since']}; "
+                        f"if that deployment is no longer running, remove {self.lock_path}")
+                self.audit("stale-lock-removed", **current)  # left by a process that died
+                write_private(self.lock_path, json.dumps(holder))
         self.audit("lock", **holder)
         try:
             yield holder
@@ -58,17 +73,34 @@ class GroupState:
             self.lock_path.unlink(missing_ok=True)
             self.audit("unlock", who=holder["who"], what=what)
 
-    def _holder(self) -> dict:
+    @contextlib.contextmanager
+    def _guard(self):
+        fd = os.open(self.dir / ".lock.guard", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            return json.loads(self.lock_path.read_text())
-        except (OSError, ValueError):
-            return {}
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _holder(self) -> tuple[dict, str]:
+        """(the lock's holder, "") or ({}, why it cannot be read)."""
+        try:
+            holder = json.loads(self.lock_path.read_bytes())
+        except FileNotFoundError:
+            return {}, "it vanished while being read"
+        except OSError as e:
+            return {}, e.strerror or str(e)
+        except ValueError:
+            return {}, "not JSON: a truncated write?"
+        fields = {"who": str, "host": str, "pid": int, "since": str, "what": str}
+        if not isinstance(holder, dict) or not all(isinstance(holder.get(k), t) for k, t in fields.items()):
+            return {}, "fields missing or of the wrong type"
+        return holder, ""
 
     # -- history and audit ------------------------------------------------------------------
 
     def _append(self, name: str, entry: dict) -> None:
-        with open(self.dir / name, "a") as f:
-            f.write(json.dumps(entry, sort_keys=True) + "\n")
+        append_private(self.dir / name, json.dumps(entry, sort_keys=True))
 
     def audit(self, event: str, **fields) -> None:
         self._append("audit.jsonl", {"at": _now(), "event": event, **fields})
@@ -77,8 +109,8 @@ class GroupState:
         self._append("releases.jsonl", {"at": _now(), **entry})
 
     def releases(self) -> list[dict]:
-        path = self.dir / "releases.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+        """The recorded deployments, oldest first; unreadable lines are skipped and named."""
+        return list(read_records(self.dir / "releases.jsonl", self.warn, what="release record", valid=_is_release))
 
     def last_good(self) -> dict | None:
         return next((r for r in reversed(self.releases()) if r["status"] == "Succeeded"), None)
@@ -86,10 +118,9 @@ class GroupState:
     # -- bundles ----------------------------------------------------------------------------
 
     def keep_bundle(self, revision: str, data: bytes) -> None:
-        path = self.dir / "revisions" / f"{revision}.tar.gz"
-        path.parent.mkdir(exist_ok=True)
+        path = private_dir(self.dir / "revisions") / f"{revision}.tar.gz"
         if not path.exists():
-            path.write_bytes(data)
+            write_private(path, data)
 
     def bundle(self, revision: str) -> bytes:
         path = self.dir / "revisions" / f"{revision}.tar.gz"

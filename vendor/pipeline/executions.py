@@ -1,4 +1,6 @@
-"""Pipeline executions as records in the state directory: stages, times, results."""
+"""Pipeline executions as records in the state directory (private: 0700 / 0600): stages, times,
+results. Each record is written whole (a temporary file, then renamed); one that cannot be read
+is skipped with a warning naming it."""
 from __future__ import annotations
 
 import json
@@ -6,6 +8,8 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from vendor.state import Warn, private_dir, warn_on_stderr, write_private
 
 STAGES = ("Source", "Build", "Approve", "Deploy")
 
@@ -35,19 +39,42 @@ class Execution:
 
 
 class Executions:
-    def __init__(self, state_dir: Path, pipeline: str):
-        self.dir = Path(state_dir) / "pipelines" / pipeline / "executions"
-        self.dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, state_dir: Path, pipeline: str, *, warn: Warn = warn_on_stderr):
+        self.dir = private_dir(Path(state_dir) / "pipelines" / pipeline / "executions")
+        self.warn = warn
 
     def save(self, execution: Execution) -> None:
-        tmp = self.dir / f".{execution.id}.tmp"
-        tmp.write_text(json.dumps(asdict(execution), indent=2))
-        tmp.replace(self.dir / f"{execution.id}.json")
+        write_private(self.dir / f"{execution.id}.json", json.dumps(asdict(execution), indent=2))
 
     def all(self) -> list[Execution]:
+        """Every readable execution, oldest first; an unreadable record is skipped and named."""
         out = []
-        for path in self.dir.glob("*.json"):
-            data = json.loads(path.read_text())
-            data["stages"] = [StageRecord(**s) for s in data["stages"]]
-            out.append(Execution(**data))
+        for path in sorted(self.dir.glob("*.json")):
+            try:
+                data = json.loads(path.read_bytes())
+            except ValueError:
+                self.warn(f"{path}: not a readable execution record (not JSON: a truncated write?); skipped")
+                continue
+            except OSError as e:
+                self.warn(f"{path}: not a readable execution record ({e.strerror or e}); skipped")
+                continue
+            execution = _execution(data)
+            if execution is None:
+                self.warn(f"{path}: not a readable execution record (fields missing or of the wrong type); skipped")
+                continue
+            out.append(execution)
         return sorted(out, key=lambda e: e.started)
+
+
+def _execution(data) -> Execution | None:
+    try:
+        stages = [StageRecord(**s) for s in data["stages"]]
+        execution = Execution(**{**data, "stages": stages})
+    except (TypeError, KeyError):
+        return None
+    fields = (execution.pipeline, execution.id, execution.status, execution.source, execution.commit)
+    if not all(isinstance(f, str) for f in fields) or not isinstance(execution.started, (int, float)) \
+            or not all(isinstance(s.name, str) and isinstance(s.status, str) and isinstance(s.summary, str)
+                       for s in stages):
+        return None
+    return execution
