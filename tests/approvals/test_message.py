@@ -92,3 +92,15 @@ def test_the_plan_is_in_the_text_part_before_the_links():
 def test_the_plan_is_in_the_html_part_escaped():
     html = _email(_planned()).get_body(("html",)).get_content()
     assert "image: ami-old -&gt; ami-new" in html and "<pre" in html
+
+
+def test_only_web_details_links_are_clickable():
+    """A details link that is not https:/http: (javascript:, data:) is shown as text, never as a link."""
+    from dataclasses import replace
+    for url, clickable in (("https://console.aws.amazon.com/x", True), ("javascript:alert(document.cookie)", False),
+                           ("data:text/html,<script>alert(1)</script>", False), ("JavaScript://evil.example/%0aalert(1)", False)):
+        r = _request()
+        r = replace(r, summary=replace(r.summary, details_url=url))
+        html = _email(r).get_body(("html",)).get_content()
+        assert ('<a href="' + url.replace("<", "&lt;").replace(">", "&gt;") + '"' in html) is clickable, url
+        assert "href=\"javascript" not in html.lower() and "href=\"data" not in html.lower()

@@ -27,3 +27,16 @@ def test_public_url_wins_for_links():
 def test_bad_bind_is_named(bind):
     with pytest.raises(SettingsProblem, match="not HOST:PORT"):
         Settings.from_env({"VEND_APPROVALS_BIND": bind})
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0:8377", "[::]:8377"])
+def test_every_address_bind_is_no_base_for_links(bind):
+    """Links in mails never point at 0.0.0.0 or ::; a public URL must be given."""
+    s = Settings.from_env({"VEND_APPROVALS_BIND": bind})
+    with pytest.raises(SettingsProblem, match="listens on every address"):
+        s.base_url
+
+
+def test_no_proxy_is_trusted_by_default():
+    assert Settings.from_env({}).forwarded_allow_ips == ""
+    assert Settings.from_env({"VEND_APPROVALS_FORWARDED_ALLOW_IPS": "10.0.0.5"}).forwarded_allow_ips == "10.0.0.5"

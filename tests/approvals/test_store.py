@@ -1,8 +1,13 @@
+import os
+import sqlite3
+import stat
 import threading
+
+import pytest
 
 from vendor.approvals.model import (APPROVED, EXPIRED, PENDING, REJECTED, ApprovalRequest, Decision,
                                     PipelineRef, Summary, link_deadline)
-from vendor.approvals.store import Store
+from vendor.approvals.store import Store, StoreError
 
 T = 1_700_000_000.0
 
@@ -80,3 +85,41 @@ def test_store_is_shared_between_instances(settings):
 def test_links_expire_before_the_approval():
     assert link_deadline(T, T + 7 * 86400) == T + 7 * 86400 - 900
     assert link_deadline(T, T + 600) == T + 540
+
+
+def test_corrupt_database_is_a_store_error_naming_the_file(tmp_path):
+    """A file that is not an SQLite database gives a StoreError naming it and the fix (no sqlite traceback)."""
+    db = tmp_path / "approvals.sqlite3"
+    db.write_bytes(b"\x00garbage" * 512)
+    with pytest.raises(StoreError) as e:
+        Store(db).list()
+    assert str(e.value) == (f"{db} is not a readable approvals database (file is not a database); move it aside "
+                            f"to start afresh (pending requests in it are lost): mv {db} {db}.corrupt")
+
+
+def test_unreadable_request_is_skipped_and_named(store):
+    """A request row whose fields cannot be read is skipped with a warning naming the database and request."""
+    warnings: list[str] = []
+    store.warn = warnings.append
+    good = store.add(ApprovalRequest("apr-good", "acme", "production", ("ann@example.com",), Summary("r1"), 1.0, 9e9))
+    store.add(ApprovalRequest("apr-bad", "acme", "production", ("ann@example.com",), Summary("r2"), 2.0, 9e9))
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE requests SET summary = '{\"revision\": \"r2\", \"chan' WHERE id = 'apr-bad'")
+    assert [r.id for r in store.list()] == [good.id]
+    assert store.get("apr-bad") is None
+    assert warnings == [f"{store.path}: request apr-bad cannot be read (a field is damaged); skipped"] * 2
+
+
+def test_database_and_its_directory_are_private(tmp_path):
+    old = os.umask(0o022)
+    try:
+        store = Store(tmp_path / "state" / "approvals.sqlite3")
+        store.add(ApprovalRequest("apr-1", "acme", "production", ("ann@example.com",), Summary("r1"), 1.0, 9e9))
+        with sqlite3.connect(store.path) as held:  # while a connection is open, its -wal and -shm exist
+            held.execute("SELECT count(*) FROM requests").fetchone()
+            modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode))
+                     for p in [tmp_path / "state", *(tmp_path / "state").iterdir()]}
+    finally:
+        os.umask(old)
+    assert modes == {"state": "0o700", "approvals.sqlite3": "0o600", "approvals.sqlite3-wal": "0o600",
+                     "approvals.sqlite3-shm": "0o600"}

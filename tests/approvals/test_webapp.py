@@ -1,4 +1,6 @@
 """The web app over real HTTP (uvicorn in a thread): GET never decides; bad links change nothing."""
+from http.client import HTTPConnection
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -6,6 +8,8 @@ from botocore.stub import ANY
 
 from tests.approvals.conftest import T0, http
 from vendor.approvals.model import APPROVED, EXPIRED, PENDING, REJECTED, PipelineRef, Summary
+from vendor.approvals.server import BackgroundServer
+from vendor.approvals.webapp import create_app
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 
@@ -121,10 +125,39 @@ def test_form_must_match_the_link(web, gate, store, request_):
     assert store.get(request_.id).status == PENDING
 
 
-def test_client_address_from_a_trusted_proxy(web, gate, store, request_):
-    _post(_url(web, gate, request_, ANN), headers={"X-Forwarded-For": "203.0.113.7",
-                                                   "X-Forwarded-Proto": "https"})
+def test_client_address_from_a_trusted_proxy(store, decider, settings, gate, request_):
+    proxied = replace(settings, forwarded_allow_ips="127.0.0.1")  # the proxy runs on this machine
+    with BackgroundServer(create_app(store, decider), proxied) as web:
+        _post(_url(web, gate, request_, ANN), headers={"X-Forwarded-For": "203.0.113.7",
+                                                       "X-Forwarded-Proto": "https"})
     assert store.get(request_.id).decision.source == "203.0.113.7"
+
+
+def test_forwarded_for_from_an_untrusted_client_is_not_recorded(web, gate, store, request_):
+    """X-Forwarded-For from a client that is not a configured proxy is ignored: the peer is recorded."""
+    _post(_url(web, gate, request_, ANN), headers={"X-Forwarded-For": "the CFO's laptop, honest"})
+    assert store.get(request_.id).decision.source == "127.0.0.1"
+
+
+def test_non_ascii_token_is_a_bad_link_not_a_server_error(web, store, request_):
+    """A link token with non-ASCII characters is answered 400 (not a valid link), never 500."""
+    for token in ("%C3%A9t%C3%A9.abc", "abc.%E2%82%AC", "%F0%9F%98%80"):
+        status, body, _ = http("GET", f"{web.url}/r/{token}")
+        assert (status, "This link is not valid" in body) == (400, True), token
+        status, body, _ = http("POST", f"{web.url}/r/{token}", {"decision": "approve"})
+        assert (status, "This link is not valid" in body) == (400, True), token
+    assert store.get(request_.id).status == PENDING
+
+
+def test_trailing_slash_is_not_redirected_to_the_host_header(web):
+    """A path with a trailing slash is not found; there is no redirect to the Host header's site."""
+    host, port = web.url.removeprefix("http://").split(":")
+    for path in ("/healthz/", "/r/abc.def/", "//evil.example/"):
+        conn = HTTPConnection(host, int(port), timeout=10)
+        conn.request("GET", path, headers={"Host": "evil.example"})
+        response = conn.getresponse()
+        assert (response.status, response.getheader("Location")) == (404, None), path
+        conn.close()
 
 
 def test_pending_list_shows_requests_but_no_links(web, gate, store, request_):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -51,7 +52,7 @@ HTML = """\
 {% if s.ami %}<tr><th align="left">AMI</th><td><code>{{ s.ami }}</code></td></tr>{% endif %}
 <tr><th align="left">Decides</th><td>{{ r.where }}</td></tr>
 <tr><th align="left">Request</th><td><code>{{ r.id }}</code></td></tr>
-{% if s.details_url %}<tr><th align="left">Details</th><td><a href="{{ s.details_url }}">{{ s.details_url }}</a></td></tr>{% endif %}
+{% if s.details_url %}<tr><th align="left">Details</th><td>{% if web_link %}<a href="{{ s.details_url }}">{{ s.details_url }}</a>{% else %}{{ s.details_url }}{% endif %}</td></tr>{% endif %}
 </table>
 <p><b>What changed since the last release:</b>{% if not s.changes %} not known.{% endif %}</p>
 {% if s.changes %}<ul>{% for c in s.changes %}<li>{{ c }}</li>{% endfor %}</ul>{% endif %}
@@ -71,6 +72,12 @@ _text = jinja2.Environment(autoescape=False, keep_trailing_newline=True).from_st
 _html = jinja2.Environment(autoescape=True).from_string(HTML)
 
 
+def is_web_link(url: str) -> bool:
+    """Only https: and http: links are made clickable (never javascript:, data:, file:)."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("https", "http") and bool(parts.netloc)
+
+
 def subject(request: ApprovalRequest) -> str:
     s = request.summary
     what = s.revision or (s.commit[:12] if s.commit else "") or s.ami or request.id
@@ -80,7 +87,7 @@ def subject(request: ApprovalRequest) -> str:
 def approval_email(request: ApprovalRequest, approver: str, approve_url: str, reject_url: str,
                    link_expires: float, sender: str, now: float) -> EmailMessage:
     values = dict(r=request, s=request.summary, approver=approver, approve_url=approve_url,
-                  reject_url=reject_url, link_expires=iso(link_expires))
+                  reject_url=reject_url, link_expires=iso(link_expires), web_link=is_web_link(request.summary.details_url))
     msg = EmailMessage()
     msg["Subject"] = subject(request)
     msg["From"] = sender

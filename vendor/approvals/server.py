@@ -20,14 +20,17 @@ def app_from_settings(settings: Settings, pipelines=None):
 
 
 def config(app, settings: Settings, *, log_level: str = "info") -> uvicorn.Config:
-    return uvicorn.Config(app, host=settings.host, port=settings.port, proxy_headers=True,
-                          forwarded_allow_ips=settings.forwarded_allow_ips, log_level=log_level,
+    # X-Forwarded-For/Proto are believed only from the configured proxies; without one, the
+    # peer's own address is what a decision records (any local client could claim any text)
+    trusted = settings.forwarded_allow_ips.strip()
+    return uvicorn.Config(app, host=settings.host, port=settings.port, proxy_headers=bool(trusted),
+                          forwarded_allow_ips=trusted or None, log_level=log_level,
                           access_log=False, server_header=False)
 
 
-def serve(settings: Settings, *, pipelines=None) -> None:
+def serve(settings: Settings, *, pipelines=None, app=None) -> None:
     """Run until interrupted (Ctrl-C / SIGTERM)."""
-    uvicorn.Server(config(app_from_settings(settings, pipelines), settings)).run()
+    uvicorn.Server(config(app or app_from_settings(settings, pipelines), settings)).run()
 
 
 class BackgroundServer:

@@ -4,8 +4,8 @@
 |---|---|
 | VEND_STATE_DIR | $XDG_STATE_HOME/vend or ~/.local/state/vend |
 | VEND_APPROVALS_BIND | 127.0.0.1:8377 (address `vend approvals serve` listens on) |
-| VEND_APPROVALS_PUBLIC_URL | http://BIND (base of the links in emails; set it behind a proxy) |
-| VEND_APPROVALS_FORWARDED_ALLOW_IPS | 127.0.0.1 (proxies whose X-Forwarded-For/Proto are trusted) |
+| VEND_APPROVALS_PUBLIC_URL | http://BIND (base of the links in emails; set it behind a proxy; required with a 0.0.0.0 / :: bind) |
+| VEND_APPROVALS_FORWARDED_ALLOW_IPS | none (addresses of the proxies whose X-Forwarded-For/Proto are trusted; without one the peer's address is recorded) |
 | VEND_APPROVALS_KEY | (unset: a 0600 key file in the state dir) |
 | VEND_MAIL_TRANSPORT | maildir (the outbox in the state dir) / smtp / ses |
 | VEND_MAIL_FROM | vend@localhost |
@@ -24,6 +24,7 @@ from vendor.state import default_state_dir
 TRANSPORTS = ("maildir", "smtp", "ses")
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_BIND = "127.0.0.1:8377"
+EVERY_ADDRESS = ("0.0.0.0", "::", "")
 
 
 class SettingsProblem(Exception):
@@ -43,7 +44,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8377
     public_url: str = ""
-    forwarded_allow_ips: str = "127.0.0.1"
+    forwarded_allow_ips: str = ""  # no proxy is trusted: the peer's address is recorded
     mail_transport: str = "maildir"
     mail_from: str = "vend@localhost"
     smtp_host: str = "localhost"
@@ -69,7 +70,7 @@ class Settings:
         return cls(
             state_dir=default_state_dir(env), host=host, port=port,
             public_url=env.get("VEND_APPROVALS_PUBLIC_URL", ""),
-            forwarded_allow_ips=env.get("VEND_APPROVALS_FORWARDED_ALLOW_IPS") or "127.0.0.1",
+            forwarded_allow_ips=env.get("VEND_APPROVALS_FORWARDED_ALLOW_IPS", ""),
             mail_transport=transport, mail_from=env.get("VEND_MAIL_FROM") or "vend@localhost",
             smtp_host=env.get("VEND_SMTP_HOST") or "localhost", smtp_port=int(smtp_port),
             smtp_user=env.get("VEND_SMTP_USER", ""), smtp_password=env.get("VEND_SMTP_PASSWORD", ""),
@@ -85,6 +86,12 @@ class Settings:
         """Base of the links in emails: the configured public URL, else the bind address."""
         if self.public_url:
             return self.public_url.rstrip("/")
+        if self.host in EVERY_ADDRESS:
+            bind = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+            raise SettingsProblem(
+                f"bind address {bind} listens on every address, so it cannot be the base of the links in mails; "
+                "give the address approvers reach with --public-url or VEND_APPROVALS_PUBLIC_URL "
+                "(e.g. https://approvals.example.com)")
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 

@@ -69,7 +69,7 @@ class Signer:
 
     def verify(self, token: str, now: float) -> Link:
         """The link a token stands for; TokenError(TAMPERED|EXPIRED) otherwise."""
-        if not token or len(token) > MAX_TOKEN or token.count(".") != 1:
+        if not token or len(token) > MAX_TOKEN or not token.isascii() or token.count(".") != 1:
             raise TokenError(TAMPERED, "the link is malformed")
         body, mac = token.split(".")
         try:

@@ -2,7 +2,7 @@
 
 A GET never decides: email scanners follow links. Only the POST from the confirmation page,
 carrying the same signed link, decides. Behind a reverse proxy the client address comes from
-X-Forwarded-For (uvicorn's proxy headers, for trusted proxies only), and every page uses
+X-Forwarded-For (uvicorn's proxy headers, only from the configured proxies), and every page uses
 relative links, so a path prefix needs no configuration.
 """
 from __future__ import annotations
@@ -57,8 +57,10 @@ def create_app(store: Store, decider: d.Decider) -> Starlette:
                                           comment=str(form.get("comment") or ""))
         return _html(*pages.result_page(outcome))
 
-    return Starlette(routes=[
+    app = Starlette(routes=[
         Route("/", pending, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
         Route("/r/{token}", link, methods=["GET", "POST"]),
     ])
+    app.router.redirect_slashes = False  # its redirect is built from the Host header: an open redirect
+    return app

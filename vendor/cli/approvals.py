@@ -16,19 +16,35 @@ from vendor.approvals.gate import DEFAULT_TIMEOUT, Gate
 from vendor.approvals.mailer import MailError
 from vendor.approvals.model import PENDING, ApprovalRequest, PipelineRef, Summary, iso
 from vendor.approvals.settings import Settings, SettingsProblem
-from vendor.approvals.store import Store
+from vendor.approvals.store import Store, StoreError
 from vendor.aws.codepipeline import PipelineApprovals, PipelineError
+from vendor.cli.printable import printable
 
 USER_ERROR = 2
 REFUSED = 1
 
 
 def _fail(message: str, code: int = USER_ERROR):
-    click.echo(f"vend approvals: {message}", err=True)
+    click.echo(f"vend approvals: {printable(message)}", err=True)
     sys.exit(code)
 
 
-@click.group("approvals")
+def _echo(line: str) -> None:
+    """One line of output; what others wrote (comments, names) cannot drive the terminal."""
+    click.echo(printable(line))
+
+
+class _Approvals(click.Group):
+    """Problems a person must fix in the state or the settings end the command with one line."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (StoreError, SettingsProblem) as e:
+            _fail(str(e))
+
+
+@click.group("approvals", cls=_Approvals)
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where approvals are kept (default: $VEND_STATE_DIR or ~/.local/state/vend).")
 @click.pass_context
@@ -70,7 +86,7 @@ def list_(settings: Settings, show_all: bool) -> None:
     store = _store(settings)
     found = store.list() if show_all else store.pending(time.time())
     for r in found:
-        click.echo(_line(r))
+        _echo(_line(r))
     if not found:
         click.echo("no approval requests" if show_all else "nothing is waiting for approval")
 
@@ -99,9 +115,9 @@ def show(settings: Settings, request_id: str) -> None:
                  ("comment", d.comment)]
     for key, value in rows:
         if value:
-            click.echo(f"{key + ':':<13}{value}")
+            _echo(f"{key + ':':<13}{value}")
     for change in s.changes:
-        click.echo(f"  - {change}")
+        _echo(f"  - {change}")
 
 
 def _decide(settings: Settings, request_id: str, approved: bool, comment: str, by: str) -> None:
@@ -112,7 +128,7 @@ def _decide(settings: Settings, request_id: str, approved: bool, comment: str, b
                            comment=comment)
     except decisions.DecisionRefused as e:
         _fail(str(e), USER_ERROR if e.outcome.kind == decisions.UNKNOWN else REFUSED)
-    click.echo(f"{request_id} {d.status} by {d.by}")
+    _echo(f"{request_id} {d.status} by {d.by}")
 
 
 _comment = click.option("--comment", "-m", default="", help="Recorded with the decision.")
@@ -163,13 +179,14 @@ def outbox(settings: Settings, key: str | None) -> None:
     """
     if key:
         try:
-            click.echo(outbox_.text_of(outbox_.read(settings.outbox, key)))
+            for line in outbox_.text_of(outbox_.read(settings.outbox, key)).splitlines():
+                _echo(line)
         except KeyError as e:
             _fail(str(e.args[0]))
         return
     found = outbox_.entries(settings.outbox)
     for e in found:
-        click.echo(f"{e.key}  {e.date}  {e.to}  {e.subject}")
+        _echo(f"{e.key}  {e.date}  {e.to}  {e.subject}")
     if not found:
         click.echo(f"the outbox {settings.outbox} is empty")
 
@@ -177,7 +194,8 @@ def outbox(settings: Settings, key: str | None) -> None:
 @approvals.command()
 @click.option("--bind", help="HOST:PORT to listen on (default: $VEND_APPROVALS_BIND or 127.0.0.1:8377).")
 @click.option("--public-url", help="Base URL people reach the app at, e.g. behind a proxy.")
-@click.option("--forwarded-allow-ips", help="Proxies whose X-Forwarded-* headers are trusted.")
+@click.option("--forwarded-allow-ips",
+              help="Proxies whose X-Forwarded-* headers are trusted (default none: the peer's address is recorded).")
 @click.pass_obj
 def serve(settings: Settings, bind: str | None, public_url: str | None,
           forwarded_allow_ips: str | None) -> None:
@@ -192,11 +210,12 @@ def serve(settings: Settings, bind: str | None, public_url: str | None,
             settings = settings.with_bind(bind)
         settings = replace(settings, public_url=public_url or settings.public_url,
                            forwarded_allow_ips=forwarded_allow_ips or settings.forwarded_allow_ips)
-        click.echo(f"vend approvals: serving on http://{settings.host}:{settings.port} "
-                   f"(links point at {settings.base_url})", err=True)
-        server.serve(settings)
+        links = settings.base_url
+        app = server.app_from_settings(settings)  # the key and the store are checked before serving
     except (SettingsProblem, keys.KeyProblem) as e:
         _fail(str(e))
+    click.echo(f"vend approvals: serving on http://{settings.host}:{settings.port} (links point at {links})", err=True)
+    server.serve(settings, app=app)
 
 
 def _summary_options(func):
@@ -223,7 +242,7 @@ def _open(settings: Settings, pipeline: PipelineRef, expires_at: float, custom: 
         _fail("need --customer, --environment and at least one --approver (or them in customData)")
     for r in _store(settings).list(status=PENDING):
         if r.pipeline and r.pipeline.token == pipeline.token:
-            click.echo(f"{r.id} already open for this approval")
+            _echo(f"{r.id} already open for this approval")
             return
     summary = Summary(revision, commit, ami, tuple(changes), details_url)
     try:
@@ -232,7 +251,7 @@ def _open(settings: Settings, pipeline: PipelineRef, expires_at: float, custom: 
                                                  expires_at=expires_at, pipeline=pipeline)
     except (ValueError, MailError, keys.KeyProblem) as e:
         _fail(str(e))
-    click.echo(f"{r.id} opened; mailed {', '.join(r.approvers)}")
+    _echo(f"{r.id} opened; mailed {', '.join(r.approvers)}")
 
 
 @approvals.command()
