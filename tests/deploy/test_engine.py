@@ -93,3 +93,35 @@ def test_runas_runs_the_script_as_that_user(tmp_path, host):
         outcome = HostDeployer(conn, _deployment(20), on_output=lambda h, line: lines.append(line)).deploy(bundle.data, bundle.appspec)
     assert outcome.ok, outcome.message
     assert "AfterInstall: nobody" in lines
+
+
+def test_permissions_on_the_root_reach_only_what_was_installed(tmp_path, host):
+    """`permissions: [{object: /}]` changes the files and directories the deployment installed, never the host's /etc or /var."""
+    from tests.deploy.helpers import write_revision
+    revision = write_revision(tmp_path / "rev", """\
+        version: 0.0
+        os: linux
+        files:
+          - source: site
+            destination: /var/www/vend-perm
+          - source: conf/vend-perm.conf
+            destination: /etc
+        file_exists_behavior: OVERWRITE
+        permissions:
+          - object: /
+            owner: nobody
+            mode: "700"
+        """, {"site/index.html": "hi", "site/css/a.css": "c", "conf/vend-perm.conf": "x"})
+    bundle = build_bundle(revision)
+    stat_argv = ["stat", "-c", "%n %a %U", "/", "/etc", "/var", "/var/www", "/var/www/vend-perm", "/var/www/vend-perm/css",
+                 "/var/www/vend-perm/css/a.css", "/var/www/vend-perm/index.html", "/etc/vend-perm.conf"]
+    with connect(host) as conn:
+        before = dict(line.split(" ", 1) for line in run(conn, stat_argv[:7], timeout=10).stdout.splitlines())
+        outcome = HostDeployer(conn, _deployment(9)).deploy(bundle.data, bundle.appspec)
+        assert outcome.ok, outcome.message
+        after = dict(line.split(" ", 1) for line in run(conn, stat_argv, timeout=10).stdout.splitlines())
+    assert {k: after[k] for k in before} == before  # the host's own directories are untouched
+    assert {k: v for k, v in after.items() if k not in before} == {
+        "/var/www/vend-perm": "700 nobody", "/var/www/vend-perm/css": "700 nobody",
+        "/var/www/vend-perm/css/a.css": "700 nobody", "/var/www/vend-perm/index.html": "700 nobody",
+        "/etc/vend-perm.conf": "700 nobody"}

@@ -34,7 +34,8 @@ def test_install_copies_and_records(tmp_path):
     dest = tmp_path / "www"
     assert host_agent.install(str(archive), _spec(dest), str(tmp_path / "group")) == {"installed": 2, "retained": 0}
     assert (dest / "index.html").read_text() == "v1" and (dest / "css" / "a.css").read_text() == "c"
-    assert json.loads((tmp_path / "group" / "installed-files.json").read_text()) == [str(dest / "index.html"), str(dest / "css" / "a.css")]
+    assert json.loads((tmp_path / "group" / "installed-files.json").read_text()) == [
+        str(dest), str(dest / "index.html"), str(dest / "css"), str(dest / "css" / "a.css")]  # what it made, in order
 
 
 def test_files_of_the_last_deployment_are_replaced_without_clash(tmp_path):
@@ -75,6 +76,47 @@ def test_permissions_mode_by_pattern_and_type(tmp_path):
     assert (mode(dest / "run.sh"), mode(dest / "sub" / "x.sh")) == ("0o750", "0o750")
     assert mode(dest / "doc.txt") != "0o750"
     assert mode(dest / "sub") == "0o711"
+
+
+def test_permissions_compare_path_components(tmp_path):
+    """Permissions on /var/www/html never touch /var/www/html-admin: paths are compared by component, not as strings."""
+    www = tmp_path / "www"
+    archive = _archive(tmp_path, {"site/sub/index.html": "s", "admin/sub/panel.php": "a"})
+    spec = {"files": [{"source": "site", "destination": str(www / "html")},
+                      {"source": "admin", "destination": str(www / "html-admin")}],
+            "permissions": [{"object": str(www / "html"), "mode": "700"}]}
+    host_agent.install(str(archive), spec, str(tmp_path / "g"))
+    mode = lambda p: oct(os.stat(p).st_mode & 0o777)
+    assert (mode(www / "html" / "sub"), mode(www / "html" / "sub" / "index.html")) == ("0o700", "0o700")
+    assert (mode(www / "html-admin"), mode(www / "html-admin" / "sub"), mode(www / "html-admin" / "sub" / "panel.php")) \
+        == ("0o755", "0o755", "0o644")
+
+
+def test_permissions_apply_only_to_what_the_deployment_installed(tmp_path):
+    """As the CodeDeploy agent: permissions reach the files copied and the directories made by the deployment, nothing that was there before."""
+    www = tmp_path / "www"
+    (www / "html" / "uploads").mkdir(parents=True)
+    (www / "html" / "uploads" / "photo.jpg").write_text("theirs")
+    archive = _archive(tmp_path, {"site/index.html": "v1", "site/uploads/new.txt": "n", "site/css/a.css": "c"})
+    spec = {"files": [{"source": "site", "destination": str(www / "html")}], "file_exists_behavior": "OVERWRITE",
+            "permissions": [{"object": str(tmp_path), "mode": "750"}]}
+    host_agent.install(str(archive), spec, str(tmp_path / "g"))
+    mode = lambda p: oct(os.stat(p).st_mode & 0o777)
+    assert {p: mode(www / p) for p in ("html/index.html", "html/uploads/new.txt", "html/css", "html/css/a.css")} == \
+        dict.fromkeys(("html/index.html", "html/uploads/new.txt", "html/css", "html/css/a.css"), "0o750")
+    assert {p: mode(www / p) for p in ("", "html", "html/uploads", "html/uploads/photo.jpg")} == {
+        "": "0o755", "html": "0o755", "html/uploads": "0o755", "html/uploads/photo.jpg": "0o644"}
+    assert mode(tmp_path) != "0o750"
+
+
+def test_directories_the_last_deployment_made_are_removed_when_empty(tmp_path):
+    """Like the agent's cleanup: the next deployment removes what the last one installed, its directories too when empty."""
+    dest, group = tmp_path / "www", str(tmp_path / "group")
+    host_agent.install(str(_archive(tmp_path / "1", {"site/old/a.html": "x", "site/index.html": "v1"})), _spec(dest), group)
+    (dest / "keep").mkdir()
+    (dest / "keep" / "theirs.txt").write_text("not ours")
+    host_agent.install(str(_archive(tmp_path / "2", {"site/index.html": "v2"})), _spec(dest), group)
+    assert sorted(p.name for p in dest.iterdir()) == ["index.html", "keep"]
 
 
 def test_unpack_refuses_traversal(tmp_path):

@@ -7,7 +7,8 @@ over SSH as `python3 host_agent.py COMMAND JSON`. Commands:
   unpack   {"bundle", "archive"}                     extract a revision safely (tarfile data filter)
   install  {"archive", "appspec", "group_root"}      copy `files` honouring file_exists_behavior,
                                                      remove what the group's last deployment
-                                                     installed, apply `permissions`
+                                                     installed, apply `permissions` to what this
+                                                     one installed (files copied, directories made)
   hook     {"script", "timeout", "runas", "env", "log"}  run one hook script in its own process
                                                      group; output to the log and to stdout;
                                                      on timeout the whole group is killed
@@ -62,60 +63,84 @@ def _sources(archive, mapping):
 def install(archive, appspec, group_root):
     record = os.path.join(group_root, INSTALLED)
     previous = json.load(open(record)) if os.path.exists(record) else []
-    for path in previous:  # what the last deployment installed is replaced, as CodeDeploy does
-        if os.path.isfile(path) or os.path.islink(path):
+    for path in reversed(previous):  # what the last deployment made is removed, as the agent's cleanup does
+        if os.path.islink(path) or os.path.isfile(path):
             os.remove(path)
+        elif os.path.isdir(path):
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass  # not empty: something else lives there now
     behavior = appspec.get("file_exists_behavior") or "DISALLOW"
     planned = [pair for mapping in appspec.get("files", []) for pair in _sources(archive, mapping)]
     clashes = [dst for _, dst in planned if os.path.lexists(dst)]
     if clashes and behavior == "DISALLOW":
         raise AgentError("file already exists at %s and was not installed by the last deployment "
                          "(set file_exists_behavior: OVERWRITE or RETAIN in appspec.yml)" % clashes[0])
-    installed = []
+    made = []  # directories and files this deployment made, in order (the next one removes them)
+    files, directories = [], []
     for src, dst in planned:
         if os.path.lexists(dst) and behavior == "RETAIN":
             continue
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        created = _makedirs(os.path.dirname(dst))
+        directories += created
+        made += created
         if os.path.lexists(dst):
             os.remove(dst)
         shutil.copy2(src, dst, follow_symlinks=False)
-        installed.append(dst)
+        files.append(dst)
+        made.append(dst)
     for permission in appspec.get("permissions", []):
-        _apply_permission(permission, installed)
+        _apply_permission(permission, files, directories)
     os.makedirs(group_root, exist_ok=True)
     with open(record + ".tmp", "w") as f:
-        json.dump(installed, f)
+        json.dump(made, f)
     os.replace(record + ".tmp", record)
-    return {"installed": len(installed), "retained": len(planned) - len(installed)}
+    return {"installed": len(files), "retained": len(planned) - len(files)}
+
+
+def _makedirs(path):
+    """Make `path` and its missing parents; the directories made, parents first."""
+    missing = []
+    while not os.path.lexists(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for directory in reversed(missing):
+        os.mkdir(directory)
+    return list(reversed(missing))
+
+
+def _below(path, obj):
+    """Is `path` strictly inside directory `obj`? Compared by path components, so /var/www/html
+    does not contain /var/www/html-admin (the agent appends a separator before comparing)."""
+    obj = os.path.normpath(obj)
+    return os.path.normpath(path).startswith(obj if obj.endswith("/") else obj + "/")
 
 
 def _matches(permission, path):
-    rel = os.path.relpath(path, permission["object"])
     name = os.path.basename(path)
-    if rel.startswith(".."):
-        return False
     if not fnmatch.fnmatch(name, permission.get("pattern") or "**"):
         return False
     return not any(fnmatch.fnmatch(name, e) for e in permission.get("except", []))
 
 
-def _apply_permission(permission, installed):
+def _apply_permission(permission, files, directories):
+    """As the CodeDeploy agent: a permission reaches only what this deployment installed: the
+    files it copied and the directories it made, below `object` (or `object` itself when the
+    deployment copied that very file). What was on the host before is never changed."""
     types = permission.get("type") or ["file", "directory"]
-    targets = set()
-    for path in installed:
-        if "file" in types and _matches(permission, path):
-            targets.add(path)
-        if "directory" in types:
-            parent = os.path.dirname(path)
-            while parent.startswith(permission["object"].rstrip("/")) and parent != "/":
-                targets.add(parent)
-                parent = os.path.dirname(parent)
+    obj = os.path.normpath(permission["object"])
+    targets = []
+    if "file" in types:
+        targets += [p for p in files if p == obj or (_below(p, obj) and _matches(permission, p))]
+    if "directory" in types:
+        targets += [p for p in directories if _below(p, obj) and _matches(permission, p)]
     uid = pwd.getpwnam(permission["owner"]).pw_uid if permission.get("owner") else -1
     gid = grp.getgrnam(permission["group"]).gr_gid if permission.get("group") else -1
-    for path in sorted(targets):
+    for path in sorted(set(targets)):
         if uid != -1 or gid != -1:
             os.chown(path, uid, gid, follow_symlinks=False)
-        if permission.get("mode"):
+        if permission.get("mode") and not os.path.islink(path):
             os.chmod(path, int(permission["mode"], 8))
 
 
