@@ -147,3 +147,34 @@ def test_names_that_are_not_utf8_are_refused(revision):
         build_bundle(revision)
     assert [str(p) for p in caught.value.problems] == [
         f"{revision} caf\\xe9.txt: file name is not UTF-8 (rename it; bundles store names as UTF-8)"]
+
+
+def test_symlink_chain_leaving_the_revision_is_refused(revision):
+    """A symlink whose target looks inside but leaves the revision through another symlink is refused."""
+    (revision / "t").symlink_to(".")  # the revision root: fine on its own
+    (revision / "static" / "etc").symlink_to("../t/t/t/t/t/t/../../../../../../etc")  # root/.. x6: the host's /etc
+    (revision / "chain").symlink_to("static/etc")
+    with pytest.raises(SourceError) as caught:
+        build_bundle(revision)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{revision} chain: symlink to 'static/etc' leads outside the revision through the symlink 'static/etc' "
+        "(copy the file into the revision or make the link relative and inside it)",
+        f"{revision} static/etc: symlink to '../t/t/t/t/t/t/../../../../../../etc' leads outside the revision through "
+        "the symlink 't' (copy the file into the revision or make the link relative and inside it)"]
+
+
+def test_the_deploy_path_checks_a_kept_bundle_like_extraction_does(tmp_path):
+    """A bundle handed to a rollout (a kept or downloaded one) gets the full checks before any host sees it."""
+    from tests.deploy.test_bundle_extract import archive, entry
+    from vendor.deploy.history import GroupState
+    from vendor.deploy.rollout import Group, Rollout
+    data = archive(entry("appspec.yml", data=b"version: 0.0\nos: linux\n"),
+                   entry("t", tarfile.SYMTYPE, link="."),
+                   entry("site", tarfile.SYMTYPE, link="t/t/t/t/t/t/../../../../../../etc"))
+    state = GroupState(tmp_path / "state", "shop-staging")
+    with pytest.raises(SourceError) as caught:
+        Rollout([], Group("shop", "shop-staging", "g-1"), state).deploy(data, hashlib.sha256(data).hexdigest())
+    assert [str(p) for p in caught.value.problems] == [
+        "bundle site: symlink to 't/t/t/t/t/t/../../../../../../etc' leads outside the bundle through the symlink "
+        "'t' (the bundle is damaged or was not made by vend; build it again with vend)"]
+    assert state.releases() == [] and not (state.dir / "revisions").exists()

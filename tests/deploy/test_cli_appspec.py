@@ -65,3 +65,21 @@ def test_help_has_an_example():
     group_help = run("--help").stdout
     assert "check  Validate the appspec.yml" in group_help
     assert "    vend appspec check ./my-app\n" in group_help
+
+
+def test_check_never_reads_a_file_outside_the_revision(tmp_path):
+    """`vend appspec check` refuses an appspec.yml that is a symlink out of the revision (or through a chain) and never echoes its content."""
+    direct = tmp_path / "direct"
+    direct.mkdir()
+    (direct / "appspec.yml").symlink_to("/etc/passwd")
+    chain = tmp_path / "chain"
+    (chain / "a" / "b").mkdir(parents=True)
+    (chain / "a" / "b" / "up").symlink_to("../..")
+    (chain / "appspec.yml").symlink_to("a/b/up/../../etc/passwd")
+    for rev, target, why in ((direct, "/etc/passwd", "points outside the revision"),
+                             (chain, "a/b/up/../../etc/passwd", "leads outside the revision through the symlink 'a/b/up'")):
+        result = run("check", str(rev))
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (f"{rev} appspec.yml: symlink to '{target}' {why} "
+                                 "(copy the file into the revision or make the link relative and inside it)\n")
+        assert "root:" not in result.output

@@ -180,3 +180,38 @@ def test_artifact_problems_end_the_execution_with_a_clear_message(env):
         assert [(s.name, s.status) for s in execution.stages][:2] == [("Source", "Succeeded"), ("Build", "Failed")]
         assert execution.status == "Failed"
         assert execution.stage("Build").summary.split(" (log ")[0] == summary
+
+
+def test_committed_absolute_symlink_fails_the_execution_with_the_reason(env):
+    """A committed absolute symlink ends `vend push`'s execution as Failed at Source, naming the link (it crashed and stayed InProgress)."""
+    config, tmp_path = env
+    repo = _repo(tmp_path)
+    (repo / "passwd").symlink_to("/etc/passwd")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.email=a@b.c", "-c", "user.name=a", "commit", "-qm", "link"], cwd=repo, check=True)
+    deployed, events = [], []
+    runner, gate = _runner(config, tmp_path, deployed.append, events)
+    execution = runner.run(str(repo))
+    assert [(s.name, s.status) for s in execution.stages] == [
+        ("Source", "Failed"), ("Build", "Pending"), ("Approve", "Pending"), ("Deploy", "Pending")]
+    assert "passwd: symlink to '/etc/passwd' points outside the repository" in execution.stage("Source").summary
+    [recorded] = Executions(tmp_path / "state", f"vend-{config.slug}").all()
+    assert (recorded.status, recorded.stage("Source").status) == ("Failed", "Failed")
+
+
+def test_an_unexpected_failure_of_a_stage_ends_the_execution_as_failed(env):
+    """Any unexpected error inside a stage ends the recorded execution as Failed with the reason; nothing stays InProgress."""
+    config, tmp_path = env
+
+    def deploy(bundle):
+        raise OSError(28, "No space left on device")
+
+    events = []
+    runner, gate = _runner(config, tmp_path, deploy, events)
+    _decide_when_requested(gate, approved=True)
+    with pytest.raises(OSError):  # a fault, not an outcome: recorded, then raised
+        runner.run(str(_repo(tmp_path)))
+    [recorded] = Executions(tmp_path / "state", f"vend-{config.slug}").all()
+    assert (recorded.status, recorded.stage("Deploy").status, recorded.ended is not None) == ("Failed", "Failed", True)
+    assert recorded.stage("Deploy").summary == "internal error: OSError: [Errno 28] No space left on device"
+    assert ("Deploy", "Failed", "internal error: OSError: [Errno 28] No space left on device") in events

@@ -87,3 +87,39 @@ def test_archive_holds_the_tree_in_name_order_and_is_the_same_twice(tmp_path):
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         assert tar.getnames() == ["appspec.yml", "scripts", "scripts/start.sh"]
         assert tar.extractfile("appspec.yml").read() == b"version: 0.0\n"
+
+
+def test_committed_links_out_of_the_repository_are_refused_by_name(tmp_path):
+    """A committed absolute symlink (or one leaving through another link) fails the Source stage with its name, not a crash."""
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+    (repo / "app" / "index.html").write_text("hi")
+    (repo / "app" / "passwd").symlink_to("/etc/passwd")
+    (repo / "t").symlink_to(".")
+    (repo / "app" / "etc").symlink_to("../t/t/t/../../../etc")
+    commit = _commit(repo, "links")
+    with pytest.raises(SourceStageError) as e:
+        fetch_source(str(repo), None, tmp_path / "out")
+    hint = "make the link relative and inside the repository, or commit the file itself"
+    assert str(e.value) == (
+        f"{repo} at {commit[:12]} app/etc: symlink to '../t/t/t/../../../etc' leads outside the repository "
+        f"through the symlink 't' ({hint}); "
+        f"{repo} at {commit[:12]} app/passwd: symlink to '/etc/passwd' points outside the repository ({hint})")
+    assert not any((tmp_path / "out").iterdir())
+
+
+def test_a_directory_source_is_checked_and_its_links_are_not_followed(tmp_path):
+    """A directory source with a link out of it is refused; host files are never copied in through links."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "index.html").write_text("hi")
+    (src / "shadow").symlink_to("/etc/shadow")
+    with pytest.raises(SourceStageError) as e:
+        fetch_source(str(src), None, tmp_path / "out")
+    assert str(e.value) == (f"{src} shadow: symlink to '/etc/shadow' points outside the revision "
+                            "(copy the file into the revision or make the link relative and inside it)")
+    (src / "shadow").unlink()
+    (src / "current.html").symlink_to("index.html")
+    revision = fetch_source(str(src), None, tmp_path / "out")
+    assert os.readlink(revision.directory / "current.html") == "index.html"

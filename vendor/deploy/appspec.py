@@ -16,6 +16,7 @@ from vendor.deploy.appspec_model import (
     HOOK_EVENTS, LIFECYCLE_ORDER, RESERVED_EVENTS, AppSpec, FileMapping, HookScript, Permission,
     SELinuxContext)
 from vendor.deploy.appspec_problems import OtherPlatformError
+from vendor.deploy.revision_tree import checked_tree
 
 APPSPEC_NAMES = ("appspec.yml", "appspec.yaml")
 
@@ -58,7 +59,9 @@ def load_appspec(path: Path, *, revision: Path | None) -> AppSpec:
 
 
 def load_revision_appspec(revision: Path) -> AppSpec:
-    """Find, load and validate the appspec of the revision directory `revision`."""
+    """Check the revision's files (a link out of it is never read), then find, load and
+    validate the appspec of the revision directory `revision`."""
+    checked_tree(revision)
     return load_appspec(find_appspec(revision), revision=Path(revision))
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from vendor.deploy.appspec import AppSpec, parse_appspec
+from vendor.deploy.bundle_extract import check_archive
 from vendor.deploy.engine import Deployment, HostDeployer, HostOutcome, NoTraffic
 from vendor.deploy.history import GroupState
 from vendor.plan.rollout import batches
@@ -65,6 +66,9 @@ class Rollout:
         self.on_output, self.who = on_output, who
 
     def deploy(self, bundle: bytes, revision: str) -> RolloutResult:
+        """Roll `bundle` out. It gets the full checks of a bundle first (UnsafeBundleError: no host
+        is touched): a kept or downloaded bundle was not necessarily made by this vend."""
+        check_archive(bundle)
         deployment_id = "d-" + uuid.uuid4().hex[:12].upper()
         with self.state.lock(f"revision {revision[:12]} ({deployment_id})", who=self.who):
             self.state.keep_bundle(revision, bundle)

@@ -9,6 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from vendor.config.source import SourceError
+from vendor.deploy.bundle_extract import check_members
+from vendor.deploy.revision_tree import checked_tree
+
+LINK_HINT = "make the link relative and inside the repository, or commit the file itself"
+
 
 class SourceStageError(Exception):
     pass
@@ -37,7 +43,11 @@ def fetch_source(location: str, ref: str | None, dest: Path, *, option: str = "-
     if path.is_dir() and not (path / ".git").exists():
         if ref:
             raise SourceStageError(f"{location} is a directory, not a git repository: {option} does not apply")
-        shutil.copytree(path, dest, dirs_exist_ok=True)
+        try:
+            checked_tree(path)  # links out of it are refused, not followed
+        except SourceError as e:
+            raise SourceStageError("; ".join(str(p) for p in e.problems)) from None
+        shutil.copytree(path, dest, symlinks=True, dirs_exist_ok=True)
         return SourceRevision(dest, "", "")
     repo = location
     if not path.is_dir():  # a URL: clone it first
@@ -55,7 +65,12 @@ def fetch_source(location: str, ref: str | None, dest: Path, *, option: str = "-
     if archive.returncode != 0:
         raise SourceStageError(f"git archive failed: {archive.stderr.decode(errors='replace').strip()}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")
+        members = tar.getmembers()
+        try:  # the bundle's full checks: a committed link out of the repository is named, not a crash
+            check_members(members, f"{location} at {commit[:12]}", hint=LINK_HINT, where="the repository")
+        except SourceError as e:
+            raise SourceStageError("; ".join(str(p) for p in e.problems)) from None
+        tar.extractall(dest, members=members, filter="data")
     author, stamp, subject = _git(["log", "-1", "--format=%an <%ae>%x00%at%x00%s", commit],
                                   cwd=repo).stdout.decode(errors="replace").strip().split("\0")
     date = datetime.fromtimestamp(int(stamp), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
