@@ -38,3 +38,19 @@ def test_broken_build_is_reported_and_not_deployed(setup, tmp_path):
     assert result.exit_code == 1
     assert "Build    Failed     build failed: Error while executing command: exit 9. Reason: exit status 9" in result.output
     assert "Deploy   InProgress" not in result.output
+
+
+def test_status_shows_an_approvers_terminal_escapes_escaped(tmp_path, monkeypatch):
+    """A comment with terminal escapes, recorded in the Approve stage's summary, is printed escaped by `vend pipeline status`."""
+    from tests.deploy.revisions import MINIMAL
+    from vendor.pipeline.executions import Execution, Executions
+    monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path / "state"))
+    config = tmp_path / "shop-staging.yaml"
+    config.write_text(MINIMAL.read_text())
+    execution = Execution("vend-shop-staging", id="aaa", started=0.0, status="Succeeded", source="repo")
+    execution.stage("Approve").status = "Succeeded"
+    execution.stage("Approve").summary = "approved by ann@example.com: ok\x1b]0;owned\x07\x1b[1A\x1b[2K"
+    Executions(tmp_path / "state", "vend-shop-staging").save(execution)
+    result = CliRunner().invoke(cli, ["pipeline", "status", str(config)])
+    assert result.exit_code == 0 and "\x1b" not in result.output
+    assert "  Approve  Succeeded           approved by ann@example.com: ok\\x1b]0;owned\\x07\\x1b[1A\\x1b[2K\n" in result.output

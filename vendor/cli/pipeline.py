@@ -7,9 +7,13 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vendor.approvals.gate import Gate
+from vendor.approvals.keys import KeyProblem
+from vendor.approvals.settings import SettingsProblem
+from vendor.approvals.store import StoreError
 from vendor.aws import clients
 from vendor.cli.deploy import HOSTS, rollout_for
 from vendor.cli.errors import user_errors
+from vendor.cli.printable import printable
 from vendor.config.loader import ConfigFile, load_config
 from vendor.pipeline.executions import Executions
 from vendor.pipeline.infra import infra_pipeline
@@ -63,11 +67,15 @@ def push(config: str, source: str, ref: str | None, hosts_file: str | None, buil
     cf = load_config(config)
     rollout = rollout_for(cf, hosts_file, None, True)
     name = app_pipeline(cf.config.slug)
+    try:
+        gate = Gate.from_settings()
+    except (SettingsProblem, KeyProblem, StoreError) as e:
+        raise click.ClickException(str(e))
     runner = PipelineRunner(
         cf.config, _executions(name), default_state_dir() / "pipelines" / name / "work",
-        gate=Gate.from_settings(), deploy=lambda bundle: rollout.deploy(bundle.data, bundle.sha256),
+        gate=gate, deploy=lambda bundle: rollout.deploy(bundle.data, bundle.sha256),
         build_timeout=build_timeout * 60,
-        on_event=lambda stage, status, summary: click.echo(f"{stage:<8} {status:<10} {summary}"),
+        on_event=lambda stage, status, summary: click.echo(f"{stage:<8} {status:<10} {printable(summary)}"),
         on_output=lambda phase, line: click.echo(f"  build | {phase} | {line}"),
         store=None if hosts_file else _artifact_store(cf))
     execution = runner.run(source, ref)
@@ -107,10 +115,10 @@ def status(config: str, last: int, infra: bool) -> None:
         click.echo(f"no executions of {name} yet ({'vend release' if infra else 'vend push'})")
     for e in reversed(executions):
         started = datetime.datetime.fromtimestamp(e.started, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-        click.echo(f"{e.id}  {e.status}  {started}  {e.source} {e.commit[:12]}".rstrip())
+        click.echo(printable(f"{e.id}  {e.status}  {started}  {e.source} {e.commit[:12]}".rstrip()))
         for s in e.stages:
             took = f"{s.ended - s.started:.1f}s" if s.started and s.ended else ""
-            click.echo(f"  {s.name:<8} {s.status:<10} {took:>7}  {s.summary}".rstrip())
+            click.echo(f"  {s.name:<8} {s.status:<10} {took:>7}  {printable(s.summary)}".rstrip())
 
 
 COMMANDS = [push, pipeline]

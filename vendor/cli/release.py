@@ -19,6 +19,7 @@ from vendor.bake.runner import Console, Packer
 from vendor.bake.settings import BakeSettings, SettingsProblem
 from vendor.cli.bake import _target as build_target
 from vendor.cli.errors import USER_ERROR, user_errors
+from vendor.cli.printable import printable
 from vendor.cli.stack import aws_options, stack_errors, start_emulator
 from vendor.pipeline.infra import InfraRunner, ReleaseInProgress
 from vendor.pipeline.infra_source import CommittedConfig
@@ -67,7 +68,7 @@ def release(config: str, commit: str, profile: str | None, region: str | None, s
             return ctx, baker
 
         runner = InfraRunner(state, connect=connect, gate=gate, shared_certificate=shared_certificate,
-                             on_event=lambda stage, status, summary: click.echo(f"{stage:<8} {status:<10} {summary}"),
+                             on_event=lambda stage, status, summary: click.echo(f"{stage:<8} {status:<10} {printable(summary)}"),
                              on_output=lambda stage, line: click.echo(f"  {stage.lower()} | {line}"))
         try:
             execution = runner.run(config, commit)
