@@ -27,3 +27,16 @@ def test_a_broken_record_is_ignored(tmp_path):
     (tmp_path / "sandbox").mkdir()
     (tmp_path / "sandbox" / "x.json").write_text("{not json")
     assert environments.load_all(tmp_path) == []
+
+
+def test_records_are_kept_in_a_private_state_directory(tmp_path):
+    """The sandbox records (host addresses, key paths) go into a state directory made 0700."""
+    import os
+    import stat
+    old = os.umask(0o022)
+    try:
+        environments.save(tmp_path / "state", Environment("acme-production", "eu-west-1", 0, "ami-1", {}))
+    finally:
+        os.umask(old)
+    assert [oct(stat.S_IMODE(p.stat().st_mode)) for p in (tmp_path / "state", tmp_path / "state" / "sandbox")] == \
+        ["0o700", "0o700"]

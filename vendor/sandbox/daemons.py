@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from vendor.processes import alive
+from vendor.state import private_dir
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 30.0
@@ -56,7 +57,7 @@ def read(path: Path) -> dict | None:
 def launch(path: Path, argv: list[str], record: dict, *, log: Path, what: str,
            timeout: float = START_TIMEOUT) -> dict:
     """Start `argv` in its own session, wait until every `*port` of `record` answers, record it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # the state directory: 0700 when this makes it
     with log.open("ab") as out:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from vendor.ssh.host import Host
+from vendor.state import private_dir
 
 DIR = "sandbox"
 SLOTS = 64
@@ -65,8 +66,7 @@ def load_all(state_dir: Path) -> list[Environment]:
 
 
 def save(state_dir: Path, env: Environment) -> None:
-    _dir(state_dir).mkdir(parents=True, exist_ok=True)
-    path = _dir(state_dir) / f"{env.slug}.json"
+    path = private_dir(_dir(state_dir)) / f"{env.slug}.json"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(env), indent=2))
     tmp.replace(path)
