@@ -292,6 +292,7 @@ def test_serve_on_every_address_needs_a_public_url(run, monkeypatch):
 
 
 def test_links_are_never_mailed_for_an_every_address_bind(run, env, tmp_path, catcher):
+    """With a 0.0.0.0 bind and no public URL, notify refuses instead of mailing http://0.0.0.0 links (nothing reaches the SMTP catcher)."""
     env["VEND_APPROVALS_BIND"] = "0.0.0.0:8377"
     result = run("notify", _notification(tmp_path))
     assert result.exit_code == 2 and "listens on every address" in result.output

@@ -44,6 +44,7 @@ def test_key_file_owned_by_another_user_is_refused(tmp_path):
 
 
 def test_key_file_that_is_a_symlink_is_refused(tmp_path):
+    """A key file that is a symbolic link is refused, never followed."""
     load_key(tmp_path / "elsewhere", environ={})
     (tmp_path / KEY_FILE).symlink_to(tmp_path / "elsewhere" / KEY_FILE)
     with pytest.raises(KeyProblem, match="key file is a symbolic link"):

@@ -111,6 +111,7 @@ def test_unreadable_request_is_skipped_and_named(store):
 
 
 def test_database_and_its_directory_are_private(tmp_path):
+    """The approvals database (and its -wal/-shm) is 0600 in a directory made 0700, whatever the umask."""
     old = os.umask(0o022)
     try:
         store = Store(tmp_path / "state" / "approvals.sqlite3")

@@ -68,6 +68,7 @@ def test_garbage_lock_names_the_file_to_remove(tmp_path):
 
 
 def test_lock_held_elsewhere_says_who_and_which_file(tmp_path):
+    """A lock held by a live deployment says who holds it and which file to remove if it is gone."""
     state = _state(tmp_path, [])
     holder = {"who": "ann", "host": "build-7", "pid": 4242, "since": "2026-01-01T10:00:00Z", "what": "revision 3f2a"}
     state.lock_path.write_text(json.dumps(holder))
@@ -80,6 +81,7 @@ def test_lock_held_elsewhere_says_who_and_which_file(tmp_path):
 
 
 def test_lock_of_a_dead_process_here_is_taken_over(tmp_path):
+    """A lock left by a process of this machine that died is taken over (and audited), not left forever."""
     state = _state(tmp_path, [])
     dead = os.fork()
     if dead == 0:

@@ -26,6 +26,7 @@ def test_unreadable_execution_is_skipped_and_named(tmp_path):
 
 
 def test_pipeline_status_shows_the_readable_executions_and_names_the_others(tmp_path, monkeypatch):
+    """`vend pipeline status` shows the readable executions and names an unreadable record on stderr (no traceback)."""
     monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path / "state"))
     config = tmp_path / "shop-staging.yaml"
     config.write_text(MINIMAL.read_text())
@@ -40,6 +41,7 @@ def test_pipeline_status_shows_the_readable_executions_and_names_the_others(tmp_
 
 
 def test_execution_records_are_private(tmp_path):
+    """Execution records are made 0600 in directories made 0700, whatever the umask."""
     old = os.umask(0o022)
     try:
         executions = Executions(tmp_path / "state", "vend-shop-staging")
