@@ -31,7 +31,7 @@ def test_other_environment_defaults(tmp_path):
 
 
 def test_explicit_value_wins_over_environment_default(tmp_path):
-    c = _load(tmp_path, MINIMAL.replace('version: "16.3"', 'version: "16.3"\n  multi_az: true'))
+    c = _load(tmp_path, MINIMAL.replace('version: "16"', 'version: "16"\n  multi_az: true'))
     assert c.database.multi_az is True
 
 
@@ -39,3 +39,9 @@ def test_every_default_has_a_production_and_an_other_value():
     assert is_production("production") and is_production("prod") and not is_production("staging")
     for values in ENVIRONMENT_DEFAULTS.values():
         assert len(values) == 2
+
+
+def test_database_version_defaults_to_a_major_version(tmp_path):
+    """16.3, the old default, can no longer be created on RDS; a major version lets AWS pick the minor."""
+    c = _load(tmp_path, MINIMAL.replace('  version: "16"\n', ""))
+    assert c.database.version == "16"

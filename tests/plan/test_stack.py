@@ -117,3 +117,25 @@ def test_too_few_zones_is_an_error():
     with pytest.raises(NetworkPlanError, match="^network/create/az_count is 3 but eu-west-1 has 2 available zones; "
                                                "lower az_count$"):
         wanted("acme-production.yaml", facts)
+
+
+def test_database_wants_a_major_version_and_aws_minor_upgrades_are_kept():
+    """The examples name a major version; a database AWS upgraded to a newer minor is not "downgraded"."""
+    from vendor.plan.diff import plan_apply
+    from vendor.plan.resources import Observed
+
+    db = wanted("acme-staging.yaml")["database vend-acme-staging"]
+    assert db.props["version"] == "16"
+    have = {k: v for k, v in db.props.items() if k != "final_snapshot"}
+    have["security_groups"] = ["sg-1"]
+    observed = {"security group vend-acme-staging-db": Observed("sg-1"),
+                db.key: Observed("vend-acme-staging", {**have, "version": "16.9"})}
+    for version in ("16", "16.3", "16.9"):
+        moved = type(db)(db.kind, db.name, {**db.props, "version": version}, immutable=db.immutable,
+                         create_only=db.create_only, versions=db.versions)
+        [step] = [s for s in plan_apply([moved], observed) if s.key == db.key]
+        assert step.action == "keep", (version, step.changes)
+    newer = type(db)(db.kind, db.name, {**db.props, "version": "17"}, immutable=db.immutable,
+                     create_only=db.create_only, versions=db.versions)
+    [step] = plan_apply([newer], observed)
+    assert step.action == "update" and [(c.field, c.old, c.new) for c in step.changes] == [("version", "16.9", "17")]

@@ -7,6 +7,7 @@ import time
 from botocore.exceptions import ClientError
 
 from vendor.aws.base import Handler, missing, tag_list, wait_until
+from vendor.config.engine_versions import major_upgrade
 from vendor.plan.resources import Observed
 
 MODIFIABLE = {"version": "EngineVersion", "instance_class": "DBInstanceClass", "storage_gb": "AllocatedStorage",
@@ -80,7 +81,7 @@ class Database(Handler):
         if "managed_password" in changed:
             args["ManageMasterUserPassword"] = True
         if "version" in changed:
-            args["AllowMajorVersionUpgrade"] = props["version"].split(".")[0] != observed.props["version"].split(".")[0]
+            args["AllowMajorVersionUpgrade"] = major_upgrade(props["engine"], observed.props["version"], props["version"])
         ctx.client("rds").modify_db_instance(DBInstanceIdentifier=res.name, ApplyImmediately=True, **args)
         return Observed(res.name, props, observed.attrs)
 

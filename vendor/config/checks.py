@@ -9,6 +9,7 @@ import ipaddress
 from vendor.config import names
 from vendor.config.defaults import is_production
 from vendor.config.model import Config
+from vendor.config import engine_versions
 
 Finding = tuple[tuple, str, str]
 
@@ -31,6 +32,12 @@ def check(config: Config) -> list[Finding]:
 
 def _names(c: Config) -> list[Finding]:
     out = []
+    database = names.resource_names(c)["database"][0]
+    if "--" in database:  # RDS: "Can't end with a hyphen or contain two consecutive hyphens"
+        key = "customer" if "--" in f"{c.customer}-" else "environment"
+        value = getattr(c, key)
+        out.append(((key,), f"'{value}' makes the database name '{database}', and RDS identifiers may not "
+                    "contain two hyphens in a row", f"use single hyphens: {'-'.join(p for p in value.split('-') if p)}"))
     for resource, (name, limit) in names.resource_names(c).items():
         if len(name) > limit:
             out.append((("customer",), f"the {resource} name '{name}' would be {len(name)} characters, "
@@ -134,9 +141,7 @@ def _database(c: Config) -> list[Finding]:
     if db is None:
         return []
     majors = ENGINE_MAJORS[db.engine]
-    parts = db.version.split(".")
-    major = parts[0] if db.engine == "postgres" else ".".join(parts[:2])
-    if major not in majors:
+    if engine_versions.major(db.engine, db.version) not in majors:
         return [(("database", "version"), f"{db.engine} {db.version} is not a supported version",
                  f"use a version of {', '.join(sorted(majors))}")]
     if is_production(c.environment) and db.backup_retention_days == 0:

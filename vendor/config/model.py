@@ -98,7 +98,7 @@ class Database(Strict):
     """The RDS database. Its master password is managed by AWS (Secrets Manager)."""
 
     engine: Literal["postgres", "mysql", "mariadb"] = "postgres"
-    version: Annotated[str, Field(pattern=P.ENGINE_VERSION, description="Engine version, e.g. 16.3.")] = "16.3"
+    version: Annotated[str, Field(pattern=P.ENGINE_VERSION, description="Engine version: a major version (16, 8.0) lets RDS pick the newest orderable minor; a full one (16.9) pins it. A database AWS upgraded to a newer minor is kept.")] = "16"
     instance_class: Annotated[str, Field(pattern=P.DB_CLASS, description="e.g. db.t4g.micro.")] = "db.t4g.micro"
     storage_gb: Annotated[int, Field(ge=20, le=65536)] = 20
     name: Annotated[str, Field(pattern=P.DB_NAME, description="Initial database name.")] = "app"

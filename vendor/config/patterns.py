@@ -51,7 +51,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     DOMAIN: ("a lowercase domain name", "shop.example.com"),
     CERT_ARN: ("an ACM certificate ARN", "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e..."),
     ALB_NAME: ("a load balancer name: letters, digits, hyphens, at most 32", "vend-shared-1"),
-    ENGINE_VERSION: ("a version number", "16.3"),
+    ENGINE_VERSION: ("a version number", "16"),
     DB_NAME: ("a name of letters, digits and _, starting with a letter, at most 16", "app"),
     GIT_REF: ("a branch name", "main"),
     CONNECTION_ARN: ("a CodeStar connection ARN", "arn:aws:codestar-connections:eu-west-1:123456789012:connection/0f0e..."),

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vendor.config.engine_versions import satisfies
 from vendor.plan.resources import Observed, Resource, is_resolved, resolve, shown
 
 MUTATING_ACTIONS = ("create", "update", "delete")
@@ -56,6 +57,8 @@ def changes(resource: Resource, props: Mapping[str, Any], observed: Observed) ->
         if key in resource.create_only:
             continue
         have = observed.props.get(key)
+        if key in resource.versions and satisfies(props.get("engine", ""), want, have):
+            continue
         if key in resource.unordered:
             want, have = _sorted(want), _sorted(have)
         if not is_resolved(want) or normal(want) != normal(have):

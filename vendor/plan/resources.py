@@ -36,6 +36,7 @@ class Resource:
     create_only: tuple[str, ...] = ()  # props set at creation and not compared afterwards
     unordered: tuple[str, ...] = ()  # list props compared as sets
     renewed: tuple[str, ...] = ()  # attrs an update gives a new value (a launch template's version)
+    versions: tuple[str, ...] = ()  # engine version props: a newer minor of the wanted major is no change
 
     @property
     def key(self) -> str:

@@ -160,5 +160,5 @@ def _database(config: Config, n: Names, net) -> list[Resource]:
                 "public": False, "final_snapshot": is_production(config.environment)}
     return [Resource(DB_SUBNETS, n.base, {"description": f"private subnets of {n.base}",
                                           "subnets": list(net.private)}, unordered=("subnets",)),
-            Resource(DB, n.base, settings, create_only=("final_snapshot",),
+            Resource(DB, n.base, settings, create_only=("final_snapshot",), versions=("version",),
                      immutable=("engine", "db_name", "username", "encrypted", "subnet_group"))]
