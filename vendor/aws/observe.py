@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 from botocore.exceptions import ClientError
 
+from vendor.aws import database_checks
 from vendor.aws.base import code
-from vendor.config.names import MANAGED_BY
+from vendor.config.names import MANAGED_BY, base
 from vendor.aws.handlers import handler
 from vendor.config.loader import ConfigFile
 from vendor.config.source import SourceError, load_yaml
@@ -74,8 +75,13 @@ def check_network(ctx, cf: ConfigFile) -> None:
                 "give the id of an existing VPC in this region, or use network/create")
     for key in ("public_subnet_ids", "private_subnet_ids"):
         ids = getattr(n, key)
-        found = {s["SubnetId"]: s["VpcId"] for s in ec2.describe_subnets(
-            Filters=[{"Name": "subnet-id", "Values": list(ids)}])["Subnets"]}
+        subnets = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": list(ids)}])["Subnets"]
+        found = {s["SubnetId"]: s["VpcId"] for s in subnets}
+        what = ("the load balancer" if key == "public_subnet_ids"
+                else "the database's subnet group" if cf.config.database else None)
+        short = what and database_checks.zone_coverage({s["SubnetId"]: s["AvailabilityZone"] for s in subnets}, what)
+        if short:
+            problem(("network", key), *short)
         for i, subnet in enumerate(ids):
             if subnet not in found:
                 problem(("network", key, i), f"subnet {subnet} does not exist in {ctx.region}",
@@ -87,9 +93,18 @@ def check_network(ctx, cf: ConfigFile) -> None:
         raise SourceError(problems)
 
 
+def check_database(ctx, cf: ConfigFile) -> None:
+    """The database's engine version and instance class must be orderable (see database_checks)."""
+    db = cf.config.database
+    found = db and database_checks.engine_version(ctx, db, base(cf.config))
+    if found:
+        raise SourceError([load_yaml(cf.path).problem(("database", "version"), *found)])
+
+
 def facts(ctx, cf: ConfigFile, *, shared_certificate_arn: str | None = None) -> Facts:
     config = cf.config
     check_network(ctx, cf)
+    check_database(ctx, cf)
     certificate = shared_certificate_arn
     if certificate is None and not dedicated(config) and _missing_load_balancers(ctx, config.routing.shared_load_balancers):
         certificate = shared_certificate(ctx)

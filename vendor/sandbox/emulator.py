@@ -11,6 +11,8 @@ process and by the tests' in-process servers):
   DeleteDeploymentGroup are missing in moto; added here with AWS's semantics.
 - Many environments in one emulator: scaling policies per group, linear EC2 tag lookups
   (`vendor.sandbox.moto_scale`).
+- RDS: DescribeDBEngineVersions and DescribeOrderableDBInstanceOptions for postgres, mysql and
+  mariadb (`vendor.sandbox.rds_catalog`).
 - Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
 - What AWS refuses and moto accepts is refused here too, each rule with its source
   (`vendor.sandbox.refusals`).
@@ -25,6 +27,7 @@ from pathlib import Path
 from vendor.sandbox import daemons
 from vendor.sandbox.moto_stand_ins import allow_named_ids
 from vendor.sandbox.moto_scale import scale_moto
+from vendor.sandbox.rds_catalog import add_engine_catalog
 from vendor.sandbox import refusals
 
 RECORD = "emulator.json"
@@ -88,6 +91,7 @@ def relax_moto() -> None:
     codebuild._vend_relaxed = True
     allow_named_ids()
     scale_moto()
+    add_engine_catalog()
     refusals.install()
 
 
