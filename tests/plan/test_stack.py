@@ -107,8 +107,11 @@ def test_globex_connection_source_is_scoped_to_the_connection():
     res = wanted("globex-development.yaml")
     statements = res["iam role vend-globex-development-codepipeline"].props["policy"]["Statement"]
     assert [s for s in statements if s["Sid"] == "Source"] == [{
-        "Sid": "Source", "Effect": "Allow", "Action": ["codestar-connections:UseConnection"],
+        "Sid": "Source", "Effect": "Allow",
+        "Action": ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
         "Resource": ["arn:aws:codestar-connections:us-east-1:123456789012:connection/"
+                     "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                     "arn:aws:codeconnections:us-east-1:123456789012:connection/"
                      "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"]}]
 
 

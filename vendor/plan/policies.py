@@ -18,11 +18,16 @@ SSM_AGENT = ["ssm:UpdateInstanceInformation", "ssm:ListAssociations", "ssm:ListI
              "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
              "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
              "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"]
+# The reads of AWS's managed AWSCodeDeployRole that an in-place deployment to an ASG behind a
+# target group uses.
 DESCRIBE = ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeLifecycleHooks",
             "autoscaling:DescribeScalingActivities", "autoscaling:DescribeLaunchConfigurations",
-            "ec2:DescribeInstances", "ec2:DescribeInstanceStatus",
+            "autoscaling:DescribeNotificationConfigurations", "autoscaling:DescribePolicies",
+            "autoscaling:DescribeScheduledActions", "autoscaling:DescribeWarmPool",
+            "cloudwatch:DescribeAlarms", "ec2:DescribeInstances", "ec2:DescribeInstanceStatus",
             "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
-            "elasticloadbalancing:DescribeLoadBalancers", "tag:GetResources"]
+            "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeInstanceHealth", "tag:GetResources"]
 UNSCOPED = frozenset(SSM_AGENT + DESCRIBE)
 ASG_ACTIONS = ["autoscaling:CompleteLifecycleAction", "autoscaling:DeleteLifecycleHook",
                "autoscaling:PutLifecycleHook", "autoscaling:RecordLifecycleActionHeartbeat",
@@ -31,9 +36,18 @@ ASG_ACTIONS = ["autoscaling:CompleteLifecycleAction", "autoscaling:DeleteLifecyc
                "autoscaling:CreateOrUpdateTags"]
 
 
-def trust(service: str) -> dict:
-    return {"Version": VERSION, "Statement": [{"Effect": "Allow", "Principal": {"Service": service},
-                                               "Action": "sts:AssumeRole"}]}
+# EC2 does not send aws:SourceAccount when it assumes an instance profile's role: a condition on it
+# there would keep the instances from their credentials.
+NO_SOURCE_CONTEXT = frozenset({"ec2.amazonaws.com"})
+
+
+def trust(service: str, account: str) -> dict:
+    """A service may assume the role only on behalf of this account (confused-deputy prevention:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if service not in NO_SOURCE_CONTEXT:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account}}
+    return {"Version": VERSION, "Statement": [statement]}
 
 
 def _allow(sid: str, actions: list[str], resources: list[str], condition: dict | None = None) -> dict:
@@ -87,8 +101,15 @@ def codebuild(config: Config, facts: Facts, n: Names) -> dict:
 
 
 def codedeploy(config: Config, facts: Facts, n: Names) -> dict:
+    """With a launch-template ASG, CodeDeploy also needs ec2:RunInstances, ec2:CreateTags and
+    iam:PassRole (https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-service-role.html)."""
+    instance_role = arn(facts, "iam", f"role/vend/{n.role('instance')}", regional=False)
     return _doc(
         _allow("Describe", DESCRIBE, ["*"]),
+        _allow("LaunchFromTemplate", ["ec2:RunInstances", "ec2:CreateTags"],
+               [arn(facts, "ec2", "*"), arn(facts, "ec2", "image/*", account=False)]),
+        _allow("PassInstanceRole", ["iam:PassRole"], [instance_role],
+               {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
         _allow("OwnAutoScalingGroup", ASG_ACTIONS,
                [arn(facts, "autoscaling", f"autoScalingGroup:*:autoScalingGroupName/{n.base}")]),
         _allow("OwnTargetGroup", ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
@@ -115,13 +136,23 @@ def codepipeline(config: Config, facts: Facts, n: Names) -> dict:
         statements.append(_allow("Approvals", ["sns:Publish"], [arn(facts, "sns", n.topic)]))
     source = config.pipeline.source
     if source.connection_arn:
-        statements.append(_allow("Source", ["codestar-connections:UseConnection"], [source.connection_arn]))
+        statements.append(_allow("Source", ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+                                 connection_arns(source.connection_arn)))
     elif source_provider(config) == "CodeCommit":
         statements.append(_allow("Source", ["codecommit:GetBranch", "codecommit:GetCommit",
                                             "codecommit:UploadArchive", "codecommit:GetUploadArchiveStatus",
                                             "codecommit:CancelUploadArchive"],
                                  [arn(facts, "codecommit", source.repository)]))
     return _doc(*statements)
+
+
+def connection_arns(connection_arn: str) -> list[str]:
+    """A connection under both service prefixes: connections made since July 2024 have
+    `codeconnections` ARNs, older ones `codestar-connections`; IAM checks the action's prefix
+    against the ARN the pipeline names (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html)."""
+    prefixes = ("codestar-connections", "codeconnections")
+    parts = connection_arn.split(":")
+    return [":".join([*parts[:2], prefix, *parts[3:]]) for prefix in prefixes]
 
 
 def deployment_config(config: Config) -> str:

@@ -109,7 +109,7 @@ def _iam(config: Config, facts: Facts, n: Names) -> list[Resource]:
              ("codebuild", "codebuild.amazonaws.com", policies.codebuild),
              ("codedeploy", "codedeploy.amazonaws.com", policies.codedeploy),
              ("codepipeline", "codepipeline.amazonaws.com", policies.codepipeline)]
-    out = [Resource(ROLE, n.role(purpose), {"path": "/vend/", "trust": policies.trust(service),
+    out = [Resource(ROLE, n.role(purpose), {"path": "/vend/", "trust": policies.trust(service, facts.account),
                                             "policy": policy(config, facts, n)}, immutable=("path",))
            for purpose, service, policy in roles]
     out.append(Resource(PROFILE, n.role("instance"), {"path": "/vend/", "role": n.role("instance")},
