@@ -74,13 +74,17 @@ def wait_until(check: Callable[[], bool], what: str, *, timeout: float = 900, de
 
 
 def retry_on(codes: tuple[str, ...], call: Callable[[], Any], what: str, *, attempts: int = 10,
-             delay: float = 3, sleep: Callable[[float], None] = time.sleep) -> Any:
-    """Call, retrying while AWS answers one of `codes` (eventual consistency, e.g. a new IAM role)."""
+             delay: float = 3, sleep: Callable[[float], None] = time.sleep,
+             when: Callable[[ClientError], bool] | None = None, backoff: float = 1, max_delay: float = 30) -> Any:
+    """Call, retrying while AWS answers one of `codes` (eventual consistency, e.g. a new IAM role)
+    and, if given, `when(error)` holds; waits `delay`, multiplied by `backoff` each time up to `max_delay`."""
+    wait = delay
     for attempt in range(attempts):
         try:
             return call()
         except ClientError as error:
-            if code(error) not in codes or attempt == attempts - 1:
+            if code(error) not in codes or (when and not when(error)) or attempt == attempts - 1:
                 raise
-            sleep(delay)
+            sleep(wait)
+            wait = min(wait * backoff, max_delay)
     raise StackError(f"{what} kept failing")  # unreachable: the last attempt re-raises

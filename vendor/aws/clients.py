@@ -9,10 +9,20 @@ import boto3
 from botocore.config import Config
 
 RETRIES = Config(retries={"max_attempts": 8, "mode": "standard"})
+_chosen: dict[str, str | None] = {"profile": None, "region": None}
+
+
+def choose(*, profile: str | None = None, region: str | None = None) -> None:
+    """The profile and region a command's `--profile`/`--region` chose, for every client made after.
+    A region chosen here wins over the one a caller passes (the config's). Raises botocore's
+    ProfileNotFound for a profile the AWS config does not have."""
+    if profile:
+        boto3.session.Session(profile_name=profile)
+    _chosen.update(profile=profile, region=region)
 
 
 def session(*, profile: str | None = None, region: str | None = None) -> boto3.session.Session:
-    return boto3.session.Session(profile_name=profile, region_name=region)
+    return boto3.session.Session(profile_name=profile or _chosen["profile"], region_name=_chosen["region"] or region)
 
 
 def client(service: str, *, profile: str | None = None, region: str | None = None):

@@ -86,6 +86,16 @@ class LaunchTemplate(Handler):
         ctx.client("ec2").delete_launch_template(LaunchTemplateId=observed.id)
 
 
+IAM_NOT_READY = ("iaminstanceprofile", "instance profile", "iam:passrole")
+
+
+def instance_profile_not_ready(error: ClientError) -> bool:
+    """A ValidationError that a new instance profile or role not yet visible to EC2 explains (it
+    settles within a minute or two); any other ValidationError is the user's to see at once."""
+    message = str(error.response.get("Error", {}).get("Message", "")).lower()
+    return any(hint in message for hint in IAM_NOT_READY)
+
+
 class AutoScalingGroup(Handler):
     kind = "auto-scaling group"
 
@@ -115,7 +125,8 @@ class AutoScalingGroup(Handler):
         tags = [{"Key": k, "Value": v, "PropagateAtLaunch": False} for k, v in resource_tags(ctx, res).items()]
         retry_on(("ValidationError",), lambda: ctx.client("autoscaling").create_auto_scaling_group(
             AutoScalingGroupName=res.name, DesiredCapacity=props["desired"], TargetGroupARNs=list(props["target_groups"]),
-            Tags=tags, **self._settings(props)), f"creating {res.key}", delay=ctx.delay, attempts=5)
+            Tags=tags, **self._settings(props)), f"creating {res.key}", when=instance_profile_not_ready,
+            delay=ctx.delay, backoff=2, max_delay=30, attempts=8)  # ~2.5 min at 5 s: IAM propagation
         self._policy(ctx, res, props)
         return Observed(res.name, props)
 

@@ -66,9 +66,12 @@ class InternetGateway(Handler):
         return Observed(observed.id, props)
 
     def delete(self, ctx, res, observed):
+        """A gateway detaches only once the VPC's public addresses are unmapped (a NAT gateway
+        being deleted keeps its address for a while): DependencyViolation until then."""
         ec2 = ctx.client("ec2")
         if observed.props.get("vpc"):
-            ec2.detach_internet_gateway(InternetGatewayId=observed.id, VpcId=observed.props["vpc"])
+            wait_until(lambda: _detached_if_free(ec2, observed.id, observed.props["vpc"]),
+                       f"{res.key} to be free of mapped public addresses", delay=ctx.delay, timeout=600)
         ec2.delete_internet_gateway(InternetGatewayId=observed.id)
 
 
@@ -99,6 +102,16 @@ class Subnet(Handler):
         ec2 = ctx.client("ec2")
         wait_until(lambda: _deleted_if_free(ec2, observed.id), f"{res.key} to be free of network interfaces",
                    delay=ctx.delay)
+
+
+def _detached_if_free(ec2, gateway_id: str, vpc_id: str) -> bool:
+    try:
+        ec2.detach_internet_gateway(InternetGatewayId=gateway_id, VpcId=vpc_id)
+        return True
+    except ClientError as error:
+        if missing(error, "DependencyViolation"):
+            return False
+        raise
 
 
 def _deleted_if_free(ec2, subnet_id: str) -> bool:

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from botocore.exceptions import ClientError
 
-from vendor.aws import database_checks
-from vendor.aws.base import code
+from vendor.aws import certificate_checks, database_checks
+from vendor.aws.base import StackError, code
 from vendor.config.names import MANAGED_BY, base
 from vendor.aws.handlers import handler
 from vendor.config.loader import ConfigFile
@@ -101,12 +101,32 @@ def check_database(ctx, cf: ConfigFile) -> None:
         raise SourceError([load_yaml(cf.path).problem(("database", "version"), *found)])
 
 
+def check_certificate(ctx, cf: ConfigFile) -> None:
+    """A dedicated ALB's certificate must be ISSUED and cover the domain and hosts."""
+    r = cf.config.routing
+    found = dedicated(cf.config) and certificate_checks.certificate(
+        ctx, r.certificate_arn, certificate_checks.served_names(r.domain, r.hosts))
+    if found:
+        raise SourceError([load_yaml(cf.path).problem(("routing", "certificate_arn"), *found)])
+
+
+def check_shared_certificate(ctx, arn: str) -> None:
+    """A certificate given for a shared ALB vend creates must be ISSUED."""
+    found = certificate_checks.certificate(ctx, arn, [])
+    if found:
+        raise StackError(f"--shared-certificate: {found[0]} ({found[1]})")
+
+
 def facts(ctx, cf: ConfigFile, *, shared_certificate_arn: str | None = None) -> Facts:
     config = cf.config
     check_network(ctx, cf)
     check_database(ctx, cf)
+    check_certificate(ctx, cf)
     certificate = shared_certificate_arn
-    if certificate is None and not dedicated(config) and _missing_load_balancers(ctx, config.routing.shared_load_balancers):
+    missing_shared = not dedicated(config) and _missing_load_balancers(ctx, config.routing.shared_load_balancers)
+    if certificate is not None and missing_shared:
+        check_shared_certificate(ctx, certificate)
+    if certificate is None and missing_shared:
         certificate = shared_certificate(ctx)
     return Facts(ctx.account, ctx.region, zones(ctx), newest_ami(ctx, config.customer, config.environment),
                  ctx.partition, certificate)

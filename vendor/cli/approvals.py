@@ -18,6 +18,7 @@ from vendor.approvals.model import PENDING, ApprovalRequest, PipelineRef, Summar
 from vendor.approvals.settings import Settings, SettingsProblem
 from vendor.approvals.store import Store, StoreError
 from vendor.aws.codepipeline import PipelineApprovals, PipelineError
+from vendor.cli.aws_flags import aws_flags
 from vendor.cli.printable import printable
 
 USER_ERROR = 2
@@ -48,6 +49,7 @@ class _Approvals(click.Group):
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where approvals are kept (default: $VEND_STATE_DIR or ~/.local/state/vend).")
 @click.pass_context
+@aws_flags
 def approvals(ctx: click.Context, state_dir: Path | None) -> None:
     """Release approvals: decide from the email link, the web page, or here.
 

@@ -27,6 +27,7 @@ from vendor.bake.rollout import refresh_policy
 from vendor.bake.runner import Console, Packer, PackerError
 from vendor.bake.settings import BakeSettings, SettingsProblem
 from vendor.bake.target import BakeError, BuildTarget
+from vendor.cli.aws_flags import aws_flags
 from vendor.cli.errors import user_errors
 from vendor.config.loader import load_config
 from vendor.config.names import base
@@ -86,6 +87,7 @@ def _forget(settings: BakeSettings):
               help="Give Packer variable NAME the value of environment variable ENV, masked in all output.")
 @click.option("--out", default=str(DEFAULT_BUILD_DIR), show_default=True, type=click.Path(file_okay=False),
               help="Directory under which <customer>-<environment>/ is rendered and built.")
+@aws_flags
 @user_errors
 def bake(config: str, commit: str, force: bool, roll: bool, keep_instances: bool, no_prune: bool,
          timeout_minutes: int, secret_vars: tuple[str, ...], out: str) -> None:
@@ -147,6 +149,7 @@ def bake_config(cf, *, commit: str, force: bool, roll: bool, keep_instances: boo
 @CONFIG
 @click.option("--prune", "do_prune", is_flag=True,
               help="Deregister the AMIs marked retire and delete their snapshots.")
+@aws_flags
 @user_errors
 def images(config: str, do_prune: bool) -> None:
     """List the environment's AMIs, newest first, and what retention keeps or retires.

@@ -9,6 +9,7 @@ import click
 from vendor.aws import clients
 from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
+from vendor.cli.aws_flags import aws_flags
 from vendor.cli.errors import user_errors
 from vendor.config.loader import ConfigFile, load_config
 from vendor.config.names import base
@@ -89,6 +90,7 @@ def run_rollout(rollout: Rollout, bundle: bytes, revision: str) -> None:
               help="Override the config's deploy/strategy.")
 @click.option("--no-rollback", is_flag=True, help="Leave failed hosts as they are.")
 @click.option("--bucket", help="Also store the bundle in this artifact bucket (content-addressed key).")
+@aws_flags
 @user_errors
 def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str | None, no_rollback: bool,
            bucket: str | None) -> None:
@@ -135,6 +137,7 @@ def releases(config: str) -> None:
 @CONFIG
 @click.argument("revision", required=False)
 @HOSTS
+@aws_flags
 @user_errors
 def rollback(config: str, revision: str | None, hosts_file: str | None) -> None:
     """Deploy an earlier good revision again (default: the one before the current).

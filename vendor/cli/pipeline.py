@@ -12,6 +12,7 @@ from vendor.approvals.settings import SettingsProblem
 from vendor.approvals.store import StoreError
 from vendor.aws import clients
 from vendor.cli.deploy import HOSTS, rollout_for
+from vendor.cli.aws_flags import aws_flags
 from vendor.cli.errors import user_errors
 from vendor.cli.printable import printable
 from vendor.config.loader import ConfigFile, load_config
@@ -51,6 +52,7 @@ def _artifact_store(cf: ConfigFile) -> Store | None:
 @click.option("--ref", help="Branch, tag or commit of a git SOURCE (default HEAD).")
 @HOSTS
 @click.option("--build-timeout", default=60, show_default=True, type=click.IntRange(1, 480), help="Minutes.")
+@aws_flags
 @user_errors
 def push(config: str, source: str, ref: str | None, hosts_file: str | None, build_timeout: int) -> None:
     """Run the pipeline on SOURCE: Source -> Build (buildspec.yml) -> Approve -> Deploy.
@@ -99,6 +101,7 @@ def pipeline() -> None:
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--last", default=5, show_default=True, type=click.IntRange(1, 100), help="How many executions.")
 @click.option("--infra", is_flag=True, help="The infrastructure pipeline (vend release) instead of the application's.")
+@aws_flags
 @user_errors
 def status(config: str, last: int, infra: bool) -> None:
     """Show the latest executions, newest first: each stage's result, time and summary.
