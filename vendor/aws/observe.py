@@ -34,15 +34,19 @@ def newest_ami(ctx, customer: str, environment: str) -> str | None:
 
 
 def shared_certificate(ctx) -> str | None:
-    """An issued ACM certificate tagged ManagedBy=vend and Shared=true, for a shared ALB vend creates."""
-    acm = ctx.client("acm")
+    """The issued ACM certificate tagged ManagedBy=vend and Shared=true, for a shared ALB vend
+    creates; None if there is none, an error if there are several (never "the first")."""
+    acm, found = ctx.client("acm"), []
     for page in acm.get_paginator("list_certificates").paginate(CertificateStatuses=["ISSUED"]):
         for summary in page["CertificateSummaryList"]:
             tags = {t["Key"]: t.get("Value") for t in acm.list_tags_for_certificate(
                 CertificateArn=summary["CertificateArn"])["Tags"]}
             if tags.get("ManagedBy") == MANAGED_BY and tags.get("Shared") == "true":
-                return summary["CertificateArn"]
-    return None
+                found.append(summary["CertificateArn"])
+    if len(found) > 1:
+        raise StackError(f"{len(found)} issued certificates in {ctx.region} are tagged ManagedBy=vend, Shared=true "
+                         f"({', '.join(sorted(found))}); give one with --shared-certificate ARN, or untag the others")
+    return found[0] if found else None
 
 
 def _missing_load_balancers(ctx, names: Sequence[str]) -> list[str]:

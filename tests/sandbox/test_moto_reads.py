@@ -1,0 +1,34 @@
+"""The emulator answers reads as AWS does: two environments with their own network in one region."""
+from __future__ import annotations
+
+
+from tests.aws.conftest import CONFIGS, Cloud
+from vendor.aws import executor
+from vendor.aws.observe import observe, zones
+from vendor.config.loader import load_config
+from vendor.plan.diff import plan_apply
+from vendor.plan.naming import Facts, stack_tags
+from vendor.plan.network import network
+
+REGION = "us-east-1"
+
+
+def _apply_network(cloud: Cloud, config) -> list[str]:
+    ctx = cloud.context(REGION)
+    ctx.tags = stack_tags(config)
+    resources = network(config, Facts(ctx.account, REGION, zones(ctx))).resources
+    executor.apply(ctx, resources)
+    return [f"{s.action} {s.key}" for s in plan_apply(resources, observe(ctx, resources)) if s.action != "keep"]
+
+
+def test_two_created_networks_in_one_region_each_find_their_own(moto_url):
+    cloud = Cloud(moto_url)
+    globex = load_config(CONFIGS / "globex-development.yaml").config
+    initech = globex.model_copy(update={"customer": "initech"})
+    assert _apply_network(cloud, globex) == []
+    assert _apply_network(cloud, initech) == []  # moto alone: initech's plan took globex's NAT gateway
+    ec2 = cloud.client("ec2", REGION)
+    found = ec2.describe_nat_gateways(Filters=[{"Name": "tag:Customer", "Values": ["initech"]}])["NatGateways"]
+    assert [{t["Key"]: t["Value"] for t in nat["Tags"]}["Customer"] for nat in found] == ["initech"]
+    assert ec2.describe_nat_gateways(Filters=[{"Name": "tag-key", "Values": ["NoSuchKey"]}])["NatGateways"] == []
+
