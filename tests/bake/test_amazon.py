@@ -98,3 +98,40 @@ def test_the_session_reads_the_ami_from_the_manifest_and_tags_it(ec2, cf, tmp_pa
     assert ami.id == ami_id and ami.tags == {"BakeKey": "k", "ManagedBy": "vend"}
     snapshot = ec2.describe_snapshots(SnapshotIds=list(ami.snapshot_ids))["Snapshots"][0]
     assert {t["Key"]: t["Value"] for t in snapshot["Tags"]} == {"BakeKey": "k", "ManagedBy": "vend"}
+
+
+@needs_packer
+def test_debians_packer_is_refused_for_amazon_ebs_before_anything_is_built(ec2, cf, tmp_path):
+    """Packer 1.6.6 cannot log in to Ubuntu 22.04+: refused with the fix, nothing rendered or launched."""
+    from vendor.bake.target import BakeError
+
+    with pytest.raises(BakeError) as refused:
+        baker(ec2, tmp_path).bake(cf, commit="abc1234")
+    assert str(refused.value).startswith(f"Packer {Packer().version()} cannot bake with the amazon-ebs builder: "
+                                         "it needs Packer 1.8.1 or newer")
+    assert not (tmp_path / "build").exists()
+    assert ec2.describe_instances()["Reservations"] == []
+
+
+MODERN_PACKER = """#!/bin/sh
+# A stand-in for a modern Packer (this machine has Debian's 1.6.6 and cannot install 1.8+ offline):
+# it records its arguments and, for build, writes the manifest of an AMI registered beforehand.
+echo "$*" >> "{log}"
+case "$1" in
+  version) echo "Packer v1.11.2" ;;
+  build) printf '{{"builds":[{{"name":"image","builder_type":"amazon-ebs","artifact_id":"eu-west-1:{ami}","packer_run_uuid":"r1"}}],"last_run_uuid":"r1"}}' > manifest.json ;;
+esac
+"""
+
+
+def test_modern_packer_runs_init_before_validate_and_build(ec2, cf, tmp_path):
+    ami = ec2.register_image(Name="vend-shop-test-abc1234-20260201093000", RootDeviceName="/dev/sda1")["ImageId"]
+    log, binary = tmp_path / "packer.calls", tmp_path / "packer"
+    binary.write_text(MODERN_PACKER.format(log=log, ami=ami))
+    binary.chmod(0o755)
+    b = Baker(ec2=ec2, target=AmazonTarget(ec2), packer=Packer(str(binary)), console=Console([].append),
+              out_dir=tmp_path / "build", now=lambda: NOW)
+    assert b.bake(cf, commit="abc1234").ami.id == ami
+    calls = [line.split()[0] + (" " + line.split()[-1] if line.split()[0] != "version" else "")
+             for line in log.read_text().splitlines()]
+    assert calls[-3:] == ["init plugins.pkr.hcl", "validate packer-shop-test.pkr.hcl", "build packer-shop-test.pkr.hcl"]

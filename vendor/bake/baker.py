@@ -17,6 +17,7 @@ from vendor.aws import images as ec2_images
 from vendor.aws.images import Ami
 from vendor.bake import images as plan
 from vendor.bake.bake_key import bake_key, config_hash
+from vendor.bake import packer_version
 from vendor.bake.masking import Masker
 from vendor.bake.runner import Console, Packer, PackerTimeout, Run
 from vendor.bake.target import BakeError, BuildTarget, Finished
@@ -91,6 +92,9 @@ class Baker:
         decision = self._decide(config.customer, config.environment, base(config), key, force)
         if isinstance(decision, plan.Reuse):
             return self._reuse(decision, provenance, config.tags, build_dir)
+        too_old = packer_version.problem(self.target.builder, provenance.packer_version)
+        if too_old:  # reusing needs no Packer; building does, before anything is written or launched
+            raise BakeError(too_old)
         self.say(f"baking: {decision.reason}")
 
         write(packer_files + render_app(config), build_dir)
@@ -104,6 +108,9 @@ class Baker:
         with self.target.session(config, provenance, self.say) as session:
             run = Run(build_dir, names["template"], names["vars"],
                       [("source_commit", commit), *session.variables], self.secrets)
+            if packer_version.needs_init(self.target.builder, provenance.packer_version):
+                self.packer.init(build_dir, names["plugins"], self.masker)
+                self.say(f"packer init: {names['plugins']}")
             self.packer.validate(run, self.masker)
             self.say(f"packer validate: {names['template']} is valid")
             try:

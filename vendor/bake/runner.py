@@ -97,6 +97,14 @@ class Packer:
             raise PackerError(f"`{self.binary} version` failed: {(result.stdout + result.stderr).strip()}")
         return match[1]
 
+    def init(self, directory: Path, plugins_file: str, masker: Masker) -> None:
+        """`packer init PLUGINS_FILE`: install the plugins it requires (Packer 1.7 and newer)."""
+        result = subprocess.run([self.binary, "init", plugins_file], cwd=directory, capture_output=True, text=True,
+                                timeout=600, env=self._env({}))
+        if result.returncode != 0:
+            lines = masker((result.stdout + result.stderr).strip()).splitlines()
+            raise PackerError(f"packer init failed for {directory / plugins_file}:\n" + "\n".join(lines[-TAIL:]))
+
     def validate(self, run: Run, masker: Masker) -> None:
         result = subprocess.run(run.argv(self.binary, "validate"), cwd=run.directory, capture_output=True,
                                 text=True, timeout=300, env=self._env(run.secrets))

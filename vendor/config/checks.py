@@ -94,6 +94,9 @@ def _image(c: Config) -> list[Finding]:
         missing = "name" if ami.owner else "owner" if ami.name else "id"
         return [(("image", "base_ami"), f"base AMI is incomplete: {missing} is missing",
                  "give id, or both owner and name")]
+    if c.image.build.vpc_id and not c.image.build.subnet_id:
+        return [(("image", "build", "subnet_id"), "a build VPC is given without a subnet",
+                 "add the subnet of that VPC the build instance should launch in")]
     return []
 
 

@@ -32,6 +32,13 @@ class FileUpload(Strict):
     destination: Annotated[str, Field(pattern=P.ABS_PATH, description="Absolute path in the image.")]
 
 
+class BuildNetwork(Strict):
+    """Where the build instance runs, for accounts without a default VPC (or to keep it private)."""
+
+    vpc_id: Annotated[str | None, Field(pattern=P.VPC_ID, description="VPC of the build subnet.")] = None
+    subnet_id: Annotated[str | None, Field(pattern=P.SUBNET_ID, description="Subnet the build instance launches in; Packer must reach it over SSH (a public subnet, or run vend inside the VPC).")] = None
+
+
 class Image(Strict):
     """The image Packer bakes."""
 
@@ -46,6 +53,7 @@ class Image(Strict):
     scripts: list[Text] = Field(default_factory=list, description="Provisioning shell scripts, relative to the config file, run as root in order.")
     files: list[FileUpload] = Field(default_factory=list, description="Files copied into the image before the scripts run.")
     keep: Annotated[int, Field(ge=1, le=100, description="How many AMIs of this environment to keep.")] = 3
+    build: BuildNetwork = Field(default_factory=BuildNetwork, description="Build instance network; default: the region's default VPC.")
 
 
 class CreateVpc(Strict):

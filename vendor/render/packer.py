@@ -103,6 +103,8 @@ def _var_values(c: Config) -> list[tuple[str, object]]:
     values += [("root_device", c.image.root_device), ("volume_size_gb", c.image.volume_size_gb),
                ("encrypted", c.image.encrypted), ("kms_key_id", c.image.kms_key_id or ""),
                ("packages", packages(c))]
+    build = c.image.build
+    values += [(f"build_{key}", getattr(build, key)) for key in ("vpc_id", "subnet_id") if getattr(build, key)]
     return values
 
 
@@ -147,7 +149,16 @@ def amazon_ebs(c: Config, *, description: str = "", tags: str = "local.tags",
     if ami_filter:
         body += "\n\n  source_ami_filter {\n" + ami_filter + "\n  }"
     body += "\n\n  launch_block_device_mappings {\n" + attributes(_root_volume(), 4) + "\n  }"
+    body += "\n\n" + attributes(_launch(c), 2)
     return BuildSource("amazon-ebs", "image", body, variables)
+
+
+def _launch(c: Config) -> list[tuple[str, object]]:
+    """How Packer reaches the build instance: an ed25519 key (Ubuntu 22.04+ refuses RSA/SHA-1
+    logins), in the configured build subnet or else the region's default VPC."""
+    build = c.image.build
+    return [("temporary_key_pair_type", "ed25519"),
+            *[(key, Raw(f"var.build_{key}")) for key in ("vpc_id", "subnet_id") if getattr(build, key)]]
 
 
 def _ami_filter(c: Config) -> str:
