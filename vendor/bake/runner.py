@@ -105,6 +105,12 @@ class Packer:
             lines = masker((result.stdout + result.stderr).strip()).splitlines()
             raise PackerError(f"packer init failed for {directory / plugins_file}:\n" + "\n".join(lines[-TAIL:]))
 
+    def installed_plugins(self) -> str:
+        """`packer plugins installed` (Packer 1.8 and newer): one installed plugin binary a line."""
+        result = subprocess.run([self.binary, "plugins", "installed"], capture_output=True, text=True, timeout=60,
+                                env=self._env({}))
+        return result.stdout if result.returncode == 0 else ""
+
     def validate(self, run: Run, masker: Masker) -> None:
         result = subprocess.run(run.argv(self.binary, "validate"), cwd=run.directory, capture_output=True,
                                 text=True, timeout=300, env=self._env(run.secrets))

@@ -6,7 +6,7 @@ import os
 import click
 
 from vendor.cli import bake as bake_cmds
-from vendor.cli import config_cmds, deploy, pipeline, up
+from vendor.cli import config_cmds, deploy, doctor, pipeline, up
 from vendor.cli import stack as stack_cmds
 from vendor.cli.sandbox import sandbox
 from vendor.cli.approvals import approvals
@@ -32,6 +32,6 @@ def cli() -> None:
     use_running_sandbox(os.environ)
 
 
-for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *pipeline.COMMANDS, *up.COMMANDS,
-                appspec, buildspec, approvals, sandbox, release]:
+for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *doctor.COMMANDS,
+                *pipeline.COMMANDS, *up.COMMANDS, appspec, buildspec, approvals, sandbox, release]:
     cli.add_command(command)

@@ -14,6 +14,8 @@ process and by the tests' in-process servers):
 - RDS: DescribeDBEngineVersions and DescribeOrderableDBInstanceOptions for postgres, mysql and
   mariadb (`vendor.sandbox.rds_catalog`).
 - EC2: DescribeNatGateways honours `tag:` filters (`vendor.sandbox.moto_reads`).
+- Service Quotas: GetAWSDefaultServiceQuota and the EC2/ELB quotas `vend doctor` reads
+  (`vendor.sandbox.moto_quotas`).
 - Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
 - What AWS refuses and moto accepts is refused here too, each rule with its source
   (`vendor.sandbox.refusals`).
@@ -28,6 +30,7 @@ from pathlib import Path
 from vendor.sandbox import daemons
 from vendor.sandbox.moto_stand_ins import allow_named_ids
 from vendor.sandbox.moto_scale import scale_moto
+from vendor.sandbox.moto_quotas import add_quotas
 from vendor.sandbox.moto_reads import filter_nat_gateways_by_tag
 from vendor.sandbox.rds_catalog import add_engine_catalog
 from vendor.sandbox import refusals
@@ -95,6 +98,7 @@ def relax_moto() -> None:
     scale_moto()
     add_engine_catalog()
     filter_nat_gateways_by_tag()
+    add_quotas()
     refusals.install()
 
 
