@@ -56,3 +56,27 @@ service quotas in {REGION} (1 environment(s)):
     assert code == 0, output
     assert output.endswith("10 ok, 0 to fix: ready to bake and apply\n")
     assert "FAIL" not in output
+
+
+def test_apply_refuses_a_stack_over_a_quota_before_changing_anything(monkeypatch, moto_url, tmp_path):
+    region = "ap-southeast-1"
+    cloud = Cloud(moto_url)
+    ec2 = cloud.client("ec2", region)
+    for i in range(4):
+        ec2.create_vpc(CidrBlock=f"10.{110 + i}.0.0/16")
+    cloud.certificate("*.globex.example", shared=True, region=region)
+    cloud.bake("globex", "development", region=region)
+    path = copy_config("globex-development.yaml", tmp_path, {"region: us-east-1": f"region: {region}",
+                                                             "connection_arn: arn:aws:codestar-connections:us-east-1":
+                                                             f"connection_arn: arn:aws:codestar-connections:{region}"})
+    before = len(ec2.describe_vpcs()["Vpcs"])
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path / "state"))
+    result = CliRunner().invoke(cli, ["apply", str(path)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == (
+        "error: VPCs per Region: 5 in use + 1 new = 6 of 5 (request an increase of L-F678F1CE in Service Quotas (vpc), "
+        "or use an existing VPC (network/vpc_id)); nothing was changed")
+    assert len(ec2.describe_vpcs()["Vpcs"]) == before

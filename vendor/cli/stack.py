@@ -10,7 +10,7 @@ import sys
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from vendor.aws import executor
+from vendor.aws import executor, preflight
 from vendor.aws.base import StackError
 from vendor.aws.calls import CallCounter
 from vendor.aws.endpoint import resolve_target
@@ -126,7 +126,17 @@ def apply(config, profile, region, shared_certificate) -> None:
     Example:
       vend apply configs/acme-production.yaml --profile acme
     """
-    apply_stack(*_open(config, profile, region, shared_certificate))
+    cf, target, ctx, st = _open(config, profile, region, shared_certificate)
+    refuse_over_quota(cf, ctx)
+    apply_stack(cf, target, ctx, st)
+
+
+def refuse_over_quota(cf, ctx) -> None:
+    """What would stop apply halfway and `load_stack` does not check yet: a service quota the
+    environment would exceed (VpcLimitExceeded, AddressLimitExceeded, ... after half the stack)."""
+    over = [f for f in preflight.service_quotas(ctx, [cf.config]) if f.status == "fail"]
+    if over:
+        raise StackError("; ".join(f"{f.detail} ({f.fix})" for f in over) + "; nothing was changed")
 
 
 def apply_stack(cf, target, ctx, st) -> executor.Outcome:
