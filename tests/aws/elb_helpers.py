@@ -2,6 +2,8 @@
 import boto3
 import pytest
 
+from vendor.sandbox.certificates import self_signed
+
 REGION = "eu-west-1"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -29,7 +31,8 @@ def shared_alb(c, name="vend-shared-1", *, https=True, http=False, cidr=1):
     out = {"name": name, "lb": lb, "vpc": vpc, "tg": target_group(c, f"{name}-tg", vpc)}
     not_found = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]
     if https:
-        cert = c["acm"].request_certificate(DomainName="*.example.com")["CertificateArn"]
+        pem, key = self_signed("*.example.com")  # imported, so ISSUED: a listener refuses a pending one
+        cert = c["acm"].import_certificate(Certificate=pem, PrivateKey=key)["CertificateArn"]
         out["https"] = c["elbv2"].create_listener(
             LoadBalancerArn=lb, Protocol="HTTPS", Port=443, DefaultActions=not_found,
             Certificates=[{"CertificateArn": cert}])["Listeners"][0]["ListenerArn"]
