@@ -20,3 +20,26 @@ def test_two_shared_certificates_are_an_error_not_the_first(moto_url):
     assert str(several.value) == (
         f"2 issued certificates in {region} are tagged ManagedBy=vend, Shared=true ({', '.join(sorted([one, two]))}); "
         "give one with --shared-certificate ARN, or untag the others")
+
+
+def test_two_listener_rules_of_one_environment_are_an_error_not_the_first(moto_url):
+    from tests.aws.elb_helpers import clients, shared_alb
+    from vendor.aws.load_balancing import ListenerRule
+    from vendor.plan.resources import Resource
+
+    c = clients(moto_url)
+    alb = shared_alb(c, "vend-shared-twice", cidr=61)
+    tags = [{"Key": "Customer", "Value": "twice"}, {"Key": "Environment", "Value": "staging"},
+            {"Key": "ManagedBy", "Value": "vend"}]
+    arns = [c["elbv2"].create_rule(ListenerArn=alb["https"], Priority=priority, Tags=tags,
+                                   Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": [host]}}],
+                                   Actions=[{"Type": "forward", "TargetGroupArn": alb["tg"]}])["Rules"][0]["RuleArn"]
+            for priority, host in ((11, "a.twice.example"), (12, "b.twice.example"))]
+    ctx = Cloud(moto_url).context()
+    ctx.tags = {t["Key"]: t["Value"] for t in tags}
+    res = Resource("listener rule", "vend-twice-staging-shared", {"load_balancers": ["vend-shared-twice"]})
+    with pytest.raises(StackError) as several:
+        ListenerRule().read(ctx, res, {"load_balancers": ["vend-shared-twice"], "target_group": alb["tg"]})
+    assert str(several.value) == (
+        f"customer twice environment staging has 2 vend listener rules: priority 11 on vend-shared-twice ({arns[0]}), "
+        f"priority 12 on vend-shared-twice ({arns[1]}); delete all but one of them, then apply again")

@@ -182,19 +182,24 @@ class ListenerRule(Handler):
         elbv2, me = ctx.client("elbv2"), (ctx.tags["Customer"], ctx.tags["Environment"])
         tg = props.get("target_group")
         attached = listener_rules.attached_load_balancers(elbv2, tg) if isinstance(tg, str) else set()
+        own = []
         for name in self._attached_first(elbv2, props.get("load_balancers") or (), attached):
             try:
                 (shared,) = listener_rules.read_shared(elbv2, [name], attached=attached)
             except listener_rules.ListenerRulesError:
                 continue  # no such load balancer (yet), or no HTTPS listener: no rule there
-            for rule in shared.rules:
-                if rule.owner == me:
-                    return Observed(rule.rule_arn, {
-                        "load_balancers": props["load_balancers"], "hosts": list(rule.hosts),
-                        "paths": list(rule.paths),
-                        "target_group": rule.target_group_arns[0] if len(rule.target_group_arns) == 1 else None},
-                        {"arn": rule.rule_arn, "priority": rule.priority, "load_balancer": name})
-        return None
+            own += [(name, rule) for rule in shared.rules if rule.owner == me]
+        if len(own) > 1:  # never "the first": which one is the environment's is for a person to say
+            where = ", ".join(f"priority {rule.priority} on {name} ({rule.rule_arn})" for name, rule in own)
+            raise StackError(f"customer {me[0]} environment {me[1]} has {len(own)} vend listener rules: {where}; "
+                             "delete all but one of them, then apply again")
+        if not own:
+            return None
+        name, rule = own[0]
+        return Observed(rule.rule_arn, {
+            "load_balancers": props["load_balancers"], "hosts": list(rule.hosts), "paths": list(rule.paths),
+            "target_group": rule.target_group_arns[0] if len(rule.target_group_arns) == 1 else None},
+            {"arn": rule.rule_arn, "priority": rule.priority, "load_balancer": name})
 
     @staticmethod
     def _attached_first(elbv2, names, attached: set[str]) -> list[str]:
