@@ -23,7 +23,8 @@ from vendor.plan.stack import dedicated
 def _refused(error: Exception) -> str:
     if isinstance(error, ClientError):
         message = str(error.response.get("Error", {}).get("Message", "")).strip().splitlines()
-        return f"{error.operation_name}: {code(error)}" + (f": {message[0][:200]}" if message else "")
+        shown = message and not message[0].startswith("<")  # not an HTML error page
+        return f"{error.operation_name}: {code(error)}" + (f": {message[0][:200]}" if shown else "")
     return str(error)
 
 
