@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from vendor.config import yaml_nodes
+
 MAX_BYTES = 1_000_000
 
 Path_ = tuple  # a path inside a document: keys and list indexes, e.g. ("fleet", "max")
@@ -83,9 +85,12 @@ def load_yaml(filename: str | Path, *, max_bytes: int = MAX_BYTES) -> Document:
 
 
 def parse_yaml(text: str, filename: str) -> Document:
-    loader = yaml.SafeLoader(text)
+    loader = yaml_nodes.BoundedLoader(text)
     try:
         node = loader.get_single_node()
+    except yaml_nodes.TooDeep as e:
+        raise SourceError([Problem(filename, e.problem_mark.line + 1, "(file)", e.problem,
+                                   "flatten the structure; no config, appspec or buildspec needs this depth")])
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
@@ -101,8 +106,15 @@ def parse_yaml(text: str, filename: str) -> Document:
         loader.dispose()
     doc = Document(filename, None)
     problems: list[Problem] = []
+
+    def report(line: int, path: Path_, message: str, hint: str) -> None:
+        problems.append(Problem(filename, line, format_path(path), message, hint))
+
     if node is not None:
-        doc.data = _build(loader, node, (), doc.lines, problems, filename)
+        try:
+            doc.data = yaml_nodes.Walk(loader, doc.lines, report).build(node, ())
+        except yaml_nodes.Stop as stop:  # a bound was passed: this one problem says it all
+            raise SourceError([Problem(filename, stop.line, format_path(stop.path), stop.message, stop.hint)]) from None
     if problems:
         raise SourceError(problems)
     return doc
@@ -110,36 +122,3 @@ def parse_yaml(text: str, filename: str) -> Document:
 
 def _replace(p: Problem, message: str, hint: str) -> Problem:
     return Problem(p.file, p.line, p.path, message, hint)
-
-
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict, problems: list,
-           filename: str) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        out: dict = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            key_line = key_node.start_mark.line + 1
-            if not isinstance(key, (str, int)) or isinstance(key, bool):
-                problems.append(Problem(filename, key_line, format_path(path),
-                                        f"key {key!r} is not a plain name", "use a text key"))
-                continue
-            key = str(key)
-            if key in out:
-                problems.append(Problem(filename, key_line, format_path(path + (key,)),
-                                        f"duplicate key '{key}' (first on line {lines[path + (key,)]})",
-                                        "keep only one of them"))
-                continue
-            lines[path + (key,)] = key_line
-            out[key] = _build(loader, value_node, path + (key,), lines, problems, filename)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, child, path + (i,), lines, problems, filename)
-                for i, child in enumerate(node.value)]
-    try:
-        return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as e:
-        problems.append(Problem(filename, node.start_mark.line + 1, format_path(path),
-                                f"cannot read value: {getattr(e, 'problem', e)}", "quote the value"))
-        return None

@@ -1,0 +1,91 @@
+"""Hostile YAML in a config, an appspec or a buildspec is refused with `FILE:LINE path: what (fix)`.
+
+All three file kinds are read by the one loader (vendor.config.source): each case is tried on each
+kind, and must end in a located error, never in a traceback or an exhausted memory."""
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+import pytest
+
+from vendor.config.loader import load_config
+from vendor.config.source import SourceError
+from vendor.deploy.appspec import load_appspec
+from vendor.pipeline.buildspec import load_buildspec
+
+# billion laughs: 9 levels of 9 aliases each, 1.4 KB of text, 9**9 strings once expanded
+BOMB = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 10))
+BOMB = 'l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + BOMB
+MERGE_BOMB = "m0: &m0 {k: v}\n" + "".join(
+    f"m{i}: &m{i}\n  <<: [" + ", ".join([f"*m{i - 1}"] * 9) + f"]\n  k{i}: x\n" for i in range(1, 10))
+BOMB_HINT = ("aliases repeat the anchored value and nested aliases multiply it (a YAML bomb): "
+             "write the values out or use fewer aliases")
+
+# (name, text appended as the file's last top-level key(s), the problem after "FILE:")
+# the line numbers count from the first appended line (1)
+CASES = [
+    ("billion laughs", BOMB,
+     f"5 l4: more than 50000 values, counting each alias expansion ({BOMB_HINT})"),
+    ("billion laughs through merge keys", MERGE_BOMB,
+     f"14 m5: more than 50000 values, counting each alias expansion ({BOMB_HINT})"),
+    ("deep nesting", "deep: " + "[" * 1000 + "]" * 1000 + "\n",
+     "1 (file): nested deeper than 64 levels (flatten the structure; no config, appspec or buildspec needs this depth)"),
+    ("deep nesting through aliases", "d0: &d0 [x]\n" + "".join(f"d{i}: &d{i} [*d{i - 1}]\n" for i in range(1, 80)),
+     "64 d63: nested deeper than 64 levels through aliases (flatten the structure or use fewer aliases)"),
+    ("self-referencing anchor", "loop: &loop [a, *loop]\n",
+     "1 loop/1: an alias refers to a value that contains it (a recursive anchor) (an alias may only name a value outside itself)"),
+    ("self-merging anchor", "loop: &loop\n  a: 1\n  <<: *loop\n",
+     "3 loop: << merges a mapping that contains it (a recursive anchor) (merge only mappings defined outside this one)"),
+    ("5000-digit integer", "big: " + "9" * 5000 + "\n",
+     "1 big: a number of 5000 characters is too long (at most 100) (quote it if it is text)"),
+    ("python tag on a key", "? !!python/name:os.system\n: 1\n",
+     "1 (top level): the tag !!python/name:os.system is not allowed (only plain YAML: text, numbers, "
+     "true/false, lists and mappings) (remove the tag)"),
+    ("python tag on a value", "x: !!python/object/apply:os.system [id]\n",
+     "1 x: the tag !!python/object/apply:os.system is not allowed (only plain YAML: text, numbers, "
+     "true/false, lists and mappings) (remove the tag)"),
+    ("merge of a number", "m:\n  <<: 5\n",
+     "2 m: << merges a mapping or a list of mappings, not '5' (write <<: *anchor where &anchor names a mapping)"),
+    ("impossible date", "when: 2026-13-45\n",
+     "1 when: cannot read value: month must be in 1..12 (quote the value)"),
+]
+
+HEADS = {  # a valid start of each file kind, so the hostile part is all that is wrong
+    "config": (Path(__file__).parent / "minimal.yaml").read_text(),
+    "appspec": "version: 0.0\nos: linux\n",
+    "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [make]\n",
+}
+LOADERS = {"config": load_config, "appspec": lambda p: load_appspec(p, revision=None), "buildspec": load_buildspec}
+MEMORY_LIMIT = 1_500_000_000  # bytes of address space: the bomb would need far more
+
+
+@pytest.fixture
+def bounded_memory():
+    """Run with a bounded address space, so a bomb fails fast instead of swapping the machine."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@pytest.mark.parametrize("kind", sorted(HEADS))
+@pytest.mark.parametrize("name,text,problem", CASES, ids=[c[0] for c in CASES])
+def test_hostile_yaml_is_refused_with_its_line(tmp_path, bounded_memory, kind, name, text, problem):
+    """YAML bombs, deep nesting, self-referencing anchors, huge integers, python tags and bad merges in a config, appspec or buildspec give one `FILE:LINE` error, not a traceback."""
+    head = HEADS[kind]
+    path = tmp_path / f"{kind}.yml"
+    path.write_text(head + text)
+    offset = head.count("\n")
+    with pytest.raises(SourceError) as refused:
+        LOADERS[kind](path)
+    line, rest = problem.split(" ", 1)
+    assert [str(p) for p in refused.value.problems] == [f"{path}:{int(line) + offset} {rest}"]
+
+
+def test_aliases_and_merges_within_bounds_still_load(tmp_path):
+    """Ordinary anchors, aliases and merge keys still work: explicit keys win over merged ones."""
+    from vendor.config.source import parse_yaml
+    doc = parse_yaml("base: &base {a: 1, b: 2}\nboth: &both [x, y]\nm:\n  <<: *base\n  b: 3\nl: *both\n", "f.yaml")
+    assert doc.data == {"base": {"a": 1, "b": 2}, "both": ["x", "y"], "m": {"b": 3, "a": 1}, "l": ["x", "y"]}
+    assert doc.lines[("m", "b")] == 5
