@@ -4,6 +4,7 @@ Each case proves that a value which would be dangerous in a shell, a path or a P
 is stopped at validation with a message naming its place."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,81 @@ def test_hostile_value(tmp_path, name, edit, path):
     with pytest.raises(SourceError) as refused:
         load_config(config)
     assert [p.path for p in refused.value.problems] == [path]
+
+
+URL_PATH_WORDS = ("is not a URL path starting with / of letters, digits and - . _ ~ ! & ( ) * + , ; = : @ % / ? "
+                  "(no $, quotes or .. segments) (for example /health)")
+HEALTH_PATHS = [
+    ("command substitution", "/$(touch$IFS/tmp/x)"),
+    ("backquotes", "/`id`"),
+    ("a single quote", "/it's"),
+    ("a parameter expansion", "/${HOME}"),
+    (".. segments", "/../../../../tmp/x"),
+    ("a .. segment before the query", "/a/..?x=1"),
+]
+
+
+@pytest.mark.parametrize("name,value", HEALTH_PATHS, ids=[c[0] for c in HEALTH_PATHS])
+def test_health_path_that_would_reach_a_shell_is_refused(tmp_path, name, value):
+    """A health check path with shell syntax or `..` segments is refused naming routing/health_check/path: it is rendered into the ValidateService script and into a file name."""
+    config = tmp_path / "c.yaml"
+    config.write_text(MINIMAL.replace("    path: /health", "    path: '" + value.replace("'", "''") + "'"))
+    with pytest.raises(SourceError) as refused:
+        load_config(config)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{config}:18 routing/health_check/path: {value!r} {URL_PATH_WORDS}"]
+
+
+def image_config(directory: Path, image: str) -> Path:
+    """`minimal.yaml` in `directory` with `image` (YAML lines) added under image:."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "c.yaml"
+    config.write_text(MINIMAL.replace("    id: ami-0123456789abcdef0", "    id: ami-0123456789abcdef0\n" + image))
+    return config
+
+
+OWN = "copy it into the config's directory and give its path relative to the config file"
+
+
+def test_image_sources_outside_the_config_directory_are_refused(tmp_path):
+    """Absolute and `../` paths, links leading out and device files as image/scripts or image/files sources are refused naming the path and the fix (they would copy the machine's files into the image)."""
+    (tmp_path / "secret").write_text("host secret\n")
+    home = tmp_path / "cfg"
+    home.mkdir()
+    (home / "out.sh").symlink_to(tmp_path / "secret")
+    (home / "zero").symlink_to("/dev/zero")
+    os.mkfifo(home / "pipe.sh")
+    (home / "tree").mkdir()
+    (home / "tree" / "ok.txt").write_text("ok\n")
+    (home / "tree" / "leak").symlink_to(tmp_path / "secret")
+    config = image_config(home, "  scripts: [/etc/hostname, ../secret, out.sh, pipe.sh, tree]\n"
+                                "  files:\n"
+                                "    - {source: /dev/zero, destination: /var/fill}\n"
+                                "    - {source: zero, destination: /var/fill2}\n"
+                                "    - {source: tree, destination: /etc/tree}\n")
+    with pytest.raises(SourceError) as refused:
+        load_config(config)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{config}:12 image/scripts/0: '/etc/hostname' is an absolute path: image sources come from the config's directory ({OWN})",
+        f"{config}:12 image/scripts/1: '../secret' leaves the config's directory (..) ({OWN})",
+        f"{config}:12 image/scripts/2: 'out.sh' leads to {tmp_path / 'secret'}, outside the config's directory ({OWN})",
+        f"{config}:12 image/scripts/3: 'pipe.sh' is a named pipe, not a regular file (a shell script) (give a file the image should get)",
+        f"{config}:12 image/scripts/4: 'tree' is a directory, not a regular file (a shell script) (give a file the image should get)",
+        f"{config}:14 image/files/0/source: '/dev/zero' is an absolute path: image sources come from the config's directory ({OWN})",
+        f"{config}:15 image/files/1/source: 'zero' leads to /dev/zero, outside the config's directory ({OWN})",
+        f"{config}:16 image/files/2/source: 'tree/leak' leads to {tmp_path / 'secret'}, outside the config's directory ({OWN})",
+    ]
+
+
+def test_image_sources_inside_the_config_directory_are_accepted(tmp_path):
+    """A script, a file, a directory of files and a link that stays inside the config's directory are accepted."""
+    home = tmp_path / "cfg"
+    (home / "shop" / "conf").mkdir(parents=True)
+    (home / "shop" / "provision.sh").write_text("#!/bin/sh\n")
+    (home / "shop" / "conf" / "a.ini").write_text("a\n")
+    (home / "shop" / "conf" / "b.ini").symlink_to("a.ini")
+    (home / "run.sh").symlink_to("shop/provision.sh")
+    config = image_config(home, "  scripts: [shop/provision.sh, run.sh]\n"
+                                "  files:\n"
+                                "    - {source: shop/conf, destination: /etc/shop}\n")
+    assert load_config(config).config.image.scripts == ["shop/provision.sh", "run.sh"]

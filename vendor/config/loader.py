@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from vendor.config import checks, schema_errors
+from vendor.config import checks, image_sources, schema_errors
 from vendor.config.defaults import resolve
 from vendor.config.model import Config
 from vendor.config.source import Document, SourceError, load_yaml
@@ -36,7 +36,7 @@ def load_config(path: str | Path) -> ConfigFile:
     except ValidationError as e:
         raise SourceError(_located(doc, schema_errors.findings(e, Config)))
     config = resolve(config)
-    findings = checks.check(config) + _missing_files(config, Path(path).parent)
+    findings = checks.check(config) + image_sources.check(config, Path(path).parent)
     if findings:
         raise SourceError(_located(doc, findings))
     return ConfigFile(Path(path), config)
@@ -59,10 +59,3 @@ def _located(doc: Document, findings: list[checks.Finding]):
     problems = [doc.problem(path, message, hint) for path, message, hint in findings]
     return sorted(problems, key=lambda p: (p.line or 0, p.path))
 
-
-def _missing_files(config: Config, base: Path) -> list[checks.Finding]:
-    wanted = [(("image", "scripts", i), s) for i, s in enumerate(config.image.scripts)]
-    wanted += [(("image", "files", i, "source"), f.source) for i, f in enumerate(config.image.files)]
-    return [(path, f"'{name}' does not exist (looked in {base / name})",
-             "give a path relative to the config file")
-            for path, name in wanted if not (base / name).exists()]

@@ -15,7 +15,7 @@ KMS_KEY = r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/[A-Za-z0-9/_-]
 PACKAGE = r"^[A-Za-z0-9][A-Za-z0-9.+_:=~-]*$"
 ABS_PATH = r"^/(?!(.*/)?\.\.(/|$))[^\x00-\x1f]*$"
 UNIX_USER = r"^[a-z_][a-z0-9_-]{0,31}$"
-URL_PATH = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$"
+URL_PATH = r"^/(?!(.*/)?\.\.([/?]|$))[A-Za-z0-9._~!&()*+,;=:@%/?-]*$"  # no $ ' " ` \ or .. segment: it reaches a shell script
 MATCHER = r"^[1-5][0-9]{2}((-[1-5][0-9]{2})|(,[1-5][0-9]{2})*)$"
 HOST_PATTERN = r"^[A-Za-z0-9*?]([A-Za-z0-9*?.-]*[A-Za-z0-9*?])?$"
 PATH_PATTERN = r"^/[A-Za-z0-9_\-.$/~\"'@:+&()!,;=*?]*$"
@@ -44,7 +44,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     PACKAGE: ("an OS package name", "nginx"),
     ABS_PATH: ("an absolute path without .. or control characters", "/etc/app/app.conf"),
     UNIX_USER: ("a Unix user name", "ubuntu"),
-    URL_PATH: ("a URL path starting with /", "/health"),
+    URL_PATH: ("a URL path starting with / of letters, digits and - . _ ~ ! & ( ) * + , ; = : @ % / ? (no $, quotes or .. segments)", "/health"),
     MATCHER: ("HTTP codes: one, a range or a comma list", "200-299"),
     HOST_PATTERN: ("a host name, * and ? wildcards allowed", "shop.example.com"),
     PATH_PATTERN: ("a path pattern starting with /", "/shop/*"),
