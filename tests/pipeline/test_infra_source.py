@@ -83,3 +83,24 @@ def test_a_missing_commit_file_or_repository_is_named(repo, tmp_path):
         committed_config(loose / "shop.yaml", "HEAD", tmp_path / "out")
     assert str(e.value) == (f"{loose / 'shop.yaml'}: not in a git repository; a release takes the config as "
                             "committed (commit it to the customer's config repository first, or use vend apply)")
+
+
+def test_committed_image_sources_outside_the_config_directory_are_refused(repo, tmp_path):
+    """A committed config whose image sources leave its directory (`../`, a symlink leading out) is refused by vend release with COMMIT:PATH:LINE, before anything is baked."""
+    (repo / "secret.txt").write_text("not for the image\n")
+    (repo / "configs/shop/provision.sh").unlink()
+    (repo / "configs/shop/provision.sh").symlink_to("../../secret.txt")
+    path = repo / "configs/shop-test.yaml"
+    path.write_text(path.read_text().replace("  scripts: [shop/provision.sh]", "  scripts: [shop/provision.sh, ../secret.txt]"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Bring host files in")
+    sha = git(repo, "rev-parse", "HEAD")
+    out = tmp_path / "out"
+    with pytest.raises(SourceError) as e:
+        committed_config(path, sha, out)
+    own = "copy it into the config's directory and give its path relative to the config file"
+    assert [str(p) for p in e.value.problems] == [
+        f"{sha[:12]}:configs/shop-test.yaml:18 image/scripts/0: 'shop/provision.sh' leads to {out / 'secret.txt'}, "
+        f"outside the config's directory ({own})",
+        f"{sha[:12]}:configs/shop-test.yaml:18 image/scripts/1: '../secret.txt' leaves the config's directory (..) ({own})",
+    ]
