@@ -1,7 +1,7 @@
 #!/bin/sh
 # ValidateService: the site answers its health check locally, as the target group will ask it.
 set -eu
-url="http://127.0.0.1:80/health.php"
+url='http://127.0.0.1:80/health.php'
 attempt=0
 while [ "$attempt" -lt 30 ]; do
     if curl -fsS -o /dev/null "$url"; then
