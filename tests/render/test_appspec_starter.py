@@ -47,7 +47,7 @@ def test_every_hook_script_exists_and_is_executable(starter, stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_validate_service_asks_the_configured_health_check(starter, stack):
     text = (starter(stack) / "scripts" / "validate_service.sh").read_text()
-    assert 'url="http://127.0.0.1:80/healthz"' in text
+    assert "url='http://127.0.0.1:80/healthz'" in text
 
 
 def test_document_root_stacks_ship_a_health_file(starter):
