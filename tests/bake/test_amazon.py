@@ -3,6 +3,7 @@ provenance variables, the AMI comes from the manifest, and an AMI left by a bake
 before tagging is found by its bake key and reused on retry (moto)."""
 import json
 import shutil
+import subprocess
 from datetime import datetime, timezone
 
 import boto3
@@ -29,7 +30,7 @@ NOW = datetime(2026, 2, 1, 9, 30, 0, tzinfo=timezone.utc)
 def cf(tmp_path):
     text = (CONFIGS / "shop-local.yaml").read_text().replace(
         "    id: ami-0123456789abcdef0", f'    owner: "099720109477"\n    name: {XENIAL}')
-    (tmp_path / "shop").symlink_to(CONFIGS / "shop")
+    shutil.copytree(CONFIGS / "shop", tmp_path / "shop")  # a link leading out of the config's directory is refused
     (tmp_path / "shop-aws.yaml").write_text(text)
     return load_config(tmp_path / "shop-aws.yaml")
 
@@ -72,6 +73,34 @@ def test_the_ec2_template_tags_with_provenance_and_puts_the_key_in_the_descripti
 
 def test_hcl_map_quotes_keys_and_values():
     assert hcl_map({"Customer": "shop", "Base": 'a "b"'}) == '{"Customer" = "shop", "Base" = "a \\"b\\""}'
+
+
+CONSOLE_TEMPLATE = """variable "provenance" {
+  type    = map(string)
+  default = {}
+}
+
+source "null" "x" {
+  communicator = "none"
+}
+
+build {
+  sources = ["source.null.x"]
+}
+"""
+
+
+@needs_packer
+def test_tag_values_reach_packer_as_text_not_templates(tmp_path):
+    """Tag values passed to Packer with `-var provenance=` stay text: `${...}` and `%{...}` in a tag are not evaluated by Packer (they were, and a function call failed the bake)."""
+    tags = {"Team": 'a${"b"}c%{ if true }yes%{ endif }', "Calls": '${upper("x")}',
+            "Odd": 'quote " back\\slash\nnew line $${x} %%{y} \x01'}
+    (tmp_path / "t.pkr.hcl").write_text(CONSOLE_TEMPLATE)
+    result = subprocess.run(["packer", "console", f"-var=provenance={hcl_map(tags)}", "t.pkr.hcl"],
+                            input="jsonencode(var.provenance)\n", cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == tags
 
 
 @needs_packer

@@ -32,6 +32,8 @@ QUICK_FAULTS = (  # node ids or files, relative to the repository
     "tests/config/test_hostile_yaml.py",
     "tests/render/test_appspec_quoting.py",
     "tests/render/test_outputs.py",
+    "tests/render/test_packer_injection.py",
+    "tests/bake/test_amazon.py::test_tag_values_reach_packer_as_text_not_templates",
     "tests/pipeline/test_infra_source.py::test_committed_image_sources_outside_the_config_directory_are_refused",
     "tests/config/test_bad_configs.py::test_bad_config_message",
     "tests/deploy/test_appspec_bad.py::test_bad_appspec_exact_problems",

@@ -1,7 +1,6 @@
 """Bake on EC2: Packer's amazon-ebs source, the AMI id from the manifest's `region:ami-id`."""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from vendor.bake.images import Provenance
 from vendor.bake.manifest import only_build
 from vendor.bake.target import BakeError, BaseImage, Finished, Say
 from vendor.config.model import Config
-from vendor.render.hcl import Raw, attributes
+from vendor.render.hcl import Raw, attributes, string
 from vendor.render.packer import BuildSource, amazon_ebs
 
 # the bake key goes into the AMI description, which EC2 sets at creation: an AMI left by a bake
@@ -35,8 +34,9 @@ def provenance_source(config: Config) -> BuildSource:
 
 
 def hcl_map(values: dict[str, str]) -> str:
-    """A map(string) value for `-var name=VALUE` (JSON strings are HCL strings)."""
-    return "{" + ", ".join(f"{json.dumps(k)} = {json.dumps(v)}" for k, v in values.items()) + "}"
+    """A map(string) value for `-var name=VALUE`. Packer parses it as an HCL expression, so keys
+    and values are escaped HCL strings: a tag's `${...}` or `%{...}` stays text, never evaluated."""
+    return "{" + ", ".join(f"{string(k)} = {string(v)}" for k, v in values.items()) + "}"
 
 
 @dataclass

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # other than \t \n \r, escaped by name
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,27 @@ class Raw:
     text: str
 
 
-def string(value: str) -> str:
+def escape(value: str) -> str:
+    """The inside of an HCL quoted string that means exactly `value`: quotes, backslashes and
+    control characters escaped, and `${`/`%{` doubled so no interpolation or directive starts."""
     escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
                .replace("\r", "\\r").replace("\t", "\\t").replace("${", "$${").replace("%{", "%%{"))
-    return f'"{escaped}"'
+    return CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", escaped)
+
+
+def string(value: str) -> str:
+    return f'"{escape(value)}"'
+
+
+def root_file(rel: str) -> Raw:
+    """`"${path.root}/REL"`: a file next to the template, REL escaped (it may hold a user's file name)."""
+    return Raw(f'"${{path.root}}/{escape(rel)}"')
+
+
+def comment(text: str) -> str:
+    """`text` fit for one `#` comment line: characters that are not printable (a newline would end
+    the comment and start HCL) are written as escapes."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def template_string(value: str) -> str:

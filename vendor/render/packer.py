@@ -14,7 +14,7 @@ from vendor.config.model import Config
 from vendor.config.names import base, ownership_tags
 from vendor.paths import PACKER_DIR
 from vendor.render import templates
-from vendor.render.hcl import Raw, attributes, template_string
+from vendor.render.hcl import Raw, attributes, comment, root_file, template_string
 from vendor.render.outputs import Copy, Output, Text
 
 # what each application stack needs in its image, before the customer's own packages
@@ -68,7 +68,7 @@ def render_packer(cf: ConfigFile, config_label: str, source: SourceFor | None = 
     scripts = [f"scripts/{i:02d}-{PurePosixPath(s).name}" for i, s in enumerate(config.image.scripts)]
     uploads = [f"files/{i:02d}-{PurePosixPath(f.source).name}" for i, f in enumerate(config.image.files)]
     context = {
-        "config_file": config_label,
+        "config_file": comment(config_label),  # a file name may hold a newline: it would start HCL
         "var_file": names["vars"],
         "template_file": names["template"],
         "plugins_file": names["plugins"],
@@ -76,7 +76,7 @@ def render_packer(cf: ConfigFile, config_label: str, source: SourceFor | None = 
         "locals": attributes(_locals(config), 2),
         "source": block,
         "prepare": attributes([("inline", [f"mkdir -p {STAGING_DIR}"])], 4),
-        "uploads": [attributes([("source", Raw(template_string("${path.root}/" + u))),
+        "uploads": [attributes([("source", root_file(u)),
                                 ("destination", f"{STAGING_DIR}/{i}")], 4)
                     for i, u in enumerate(uploads)],
         "provision": attributes(_provision(config, scripts), 4),
@@ -179,7 +179,7 @@ def _provision(c: Config, scripts: list[str]) -> list[tuple[str, object]]:
     env: list[object] = [Raw(template_string('VEND_PACKAGES=${join(" ", var.packages)}')), f"VEND_FILES={files}",
                          f"VEND_CUSTOMER={c.customer}", f"VEND_ENVIRONMENT={c.environment}",
                          Raw(template_string("VEND_SOURCE_COMMIT=${var.source_commit}"))]
-    paths = [Raw(template_string("${path.root}/" + p))
+    paths = [root_file(p)  # the customer's file names are escaped: a name must not become HCL
              for p in [f"scripts/{n}" for n in VEND_SCRIPTS] + scripts]
     return [("environment_vars", env), ("execute_command", Raw("var.execute_command")), ("scripts", paths)]
 
