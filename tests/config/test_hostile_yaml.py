@@ -31,6 +31,8 @@ CASES = [
      f"14 m5: more than 50000 values, counting each alias expansion ({BOMB_HINT})"),
     ("deep nesting", "deep: " + "[" * 1000 + "]" * 1000 + "\n",
      "1 (file): nested deeper than 64 levels (flatten the structure; no config, appspec or buildspec needs this depth)"),
+    ("deep block nesting", "deep:\n  " + "- " * 1000 + "x\n",
+     "2 (file): nested deeper than 64 levels (flatten the structure; no config, appspec or buildspec needs this depth)"),
     ("deep nesting through aliases", "d0: &d0 [x]\n" + "".join(f"d{i}: &d{i} [*d{i - 1}]\n" for i in range(1, 80)),
      "64 d63: nested deeper than 64 levels through aliases (flatten the structure or use fewer aliases)"),
     ("self-referencing anchor", "loop: &loop [a, *loop]\n",

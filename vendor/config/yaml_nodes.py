@@ -32,11 +32,18 @@ class TooDeep(yaml.composer.ComposerError):
 
 
 class BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader whose composer (recursive, one call per level) stops at MAX_DEPTH."""
+    """PyYAML's safe loader whose composer (recursive, one call per level) and scanner (flow
+    collections) stop at MAX_DEPTH."""
 
     def __init__(self, stream):
         super().__init__(stream)
         self._depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass):
+        # the scanner looks ahead over every open [ or { (each may start a key): stop here, early
+        if self.flow_level >= MAX_DEPTH:
+            raise TooDeep(None, None, f"nested deeper than {MAX_DEPTH} levels", self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
 
     def compose_node(self, parent, index):
         self._depth += 1
