@@ -60,14 +60,14 @@ def write(outputs: list[Output], directory: Path) -> list[Path]:
 def _target(staging: Path, rel: str, directory: Path) -> Path:
     """Where output `rel` goes in `staging`, refused if that is not inside it."""
     parts = PurePosixPath(rel).parts
-    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
-        raise SourceError([Problem(str(directory), None, rel, f"would be written outside {directory}",
+    outside = SourceError([Problem(str(directory), None, rel, f"would be written outside {directory}",
                                    "a config value reached an output file name: check the config's paths")])
+    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+        raise outside
     target = staging.joinpath(*parts)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.parent.resolve().is_relative_to(staging.resolve()):
-        raise SourceError([Problem(str(directory), None, rel, f"would be written outside {directory}",
-                                   "a config value reached an output file name: check the config's paths")])
+        raise outside
     return target
 
 
