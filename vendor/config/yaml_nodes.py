@@ -74,10 +74,18 @@ class Walk:
     def __init__(self, loader: yaml.SafeLoader, lines: dict, report):
         self.loader, self.lines, self.report = loader, lines, report
         self.built = 0
+        self.depth = 0  # how deep build() is: bounds Python's recursion whatever the path
         self.open: set[int] = set()  # ids of the collections being built: an alias to one is a cycle
         self.scalars: dict[int, Any] = {}  # id(node) -> its value (immutable), built once however often aliased
 
     def build(self, node: yaml.Node, path: tuple) -> Any:
+        self.depth += 1
+        try:
+            return self._build(node, path)
+        finally:
+            self.depth -= 1
+
+    def _build(self, node: yaml.Node, path: tuple) -> Any:
         line = node.start_mark.line + 1
         self.lines.setdefault(path, line)
         self.built += 1
@@ -86,9 +94,9 @@ class Walk:
         if self.built > MAX_NODES:
             raise Stop(self.lines.get(path[:1], line), path[:1],
                        f"more than {MAX_NODES} values, counting each alias expansion", BOMB_HINT)
-        if len(path) > MAX_DEPTH:
+        if self.depth > MAX_DEPTH:  # levels of the path, and of merges (a merge keeps the path)
             raise Stop(self.lines.get(path[:1], line), path[:1], f"nested deeper than {MAX_DEPTH} levels "
-                       "through aliases", "flatten the structure or use fewer aliases")
+                       "through aliases or merges", "flatten the structure or use fewer aliases")
         if isinstance(node, yaml.ScalarNode):
             if id(node) not in self.scalars:
                 self.scalars[id(node)] = self.scalar(node, path)
