@@ -51,6 +51,8 @@ CASES = [
      "true/false, lists and mappings) (remove the tag)"),
     ("merge of a number", "m:\n  <<: 5\n",
      "2 m: << merges a mapping or a list of mappings, not '5' (write <<: *anchor where &anchor names a mapping)"),
+    ("a tag its value does not fit", "flag: !!bool 1:2:3\n",
+     "1 flag: '1:2:3' is not a valid !!bool (remove the tag, or write a value of that kind)"),
     ("impossible date", "when: 2026-13-45\n",
      "1 when: cannot read value: month must be in 1..12 (quote the value)"),
 ]
@@ -90,6 +92,8 @@ def test_hostile_yaml_is_refused_with_its_line(tmp_path, bounded_memory, kind, n
 def test_aliases_and_merges_within_bounds_still_load(tmp_path):
     """Ordinary anchors, aliases and merge keys still work: explicit keys win over merged ones."""
     from vendor.config.source import parse_yaml
-    doc = parse_yaml("base: &base {a: 1, b: 2}\nboth: &both [x, y]\nm:\n  <<: *base\n  b: 3\nl: *both\n", "f.yaml")
-    assert doc.data == {"base": {"a": 1, "b": 2}, "both": ["x", "y"], "m": {"b": 3, "a": 1}, "l": ["x", "y"]}
+    doc = parse_yaml("base: &base {a: 1, b: 2}\nboth: &both [x, y]\nm:\n  <<: *base\n  b: 3\nl: *both\n"
+                     "t: [!!str 1, !!int '2', !!float 3, !!bool yes, !!null '']\n", "f.yaml")
+    assert doc.data == {"base": {"a": 1, "b": 2}, "both": ["x", "y"], "m": {"b": 3, "a": 1}, "l": ["x", "y"],
+                        "t": ["1", 2, 3.0, True, None]}
     assert doc.lines[("m", "b")] == 5

@@ -20,7 +20,8 @@ MAX_NUMBER_CHARS = 100  # an int or float written with more characters is refuse
 
 _TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
-NUMBER_TAGS = {_TAG + "int", _TAG + "float"}
+STR_TAG, INT_TAG, FLOAT_TAG = _TAG + "str", _TAG + "int", _TAG + "float"
+NUMBER_TAGS = {INT_TAG, FLOAT_TAG}
 MAP_TAG, SEQ_TAG, MERGE_TAG, VALUE_TAG = _TAG + "map", _TAG + "seq", _TAG + "merge", _TAG + "value"
 
 BOMB_HINT = ("aliases repeat the anchored value and nested aliases multiply it (a YAML bomb): "
@@ -116,7 +117,7 @@ class Walk:
             self.open.discard(id(node))
 
     def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
-        tag = _TAG + "str" if node.tag == VALUE_TAG else node.tag
+        tag = STR_TAG if node.tag == VALUE_TAG else node.tag
         if tag not in SCALAR_TAGS:
             return self.refuse_tag(node, path)
         line = node.start_mark.line + 1
@@ -124,10 +125,16 @@ class Walk:
             self.report(line, path, f"a number of {len(node.value)} characters is too long "
                         f"(at most {MAX_NUMBER_CHARS})", "quote it if it is text")
             return None
+        implied = self.loader.resolve(yaml.ScalarNode, node.value, (True, False))
+        if tag != STR_TAG and implied != tag and not (tag == FLOAT_TAG and implied == INT_TAG):
+            # an explicit tag on a value that is not of its kind (`!!bool 1:2:3`): PyYAML would fail oddly
+            self.report(line, path, f"'{_shorten(node.value)}' is not a valid {short_tag(tag)}",
+                        "remove the tag, or write a value of that kind")
+            return None
         try:
             return self.loader.construct_object(yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark,
                                                                 node.style))
-        except (yaml.YAMLError, ValueError, OverflowError) as e:
+        except (yaml.YAMLError, ArithmeticError, LookupError, TypeError, ValueError) as e:
             self.report(line, path, f"cannot read value: {getattr(e, 'problem', None) or e}", "quote the value")
             return None
 
@@ -182,8 +189,11 @@ class Walk:
         return [m for m in (self.build(s, path) for s in sources) if isinstance(m, dict)]
 
 
+def _shorten(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _describe(node: yaml.Node) -> str:
     if isinstance(node, yaml.ScalarNode):
-        value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-        return f"'{value}'"
+        return f"'{_shorten(node.value)}'"
     return "a list of other values" if isinstance(node, yaml.SequenceNode) else "this value"
