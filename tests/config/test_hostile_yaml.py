@@ -97,3 +97,28 @@ def test_aliases_and_merges_within_bounds_still_load(tmp_path):
     assert doc.data == {"base": {"a": 1, "b": 2}, "both": ["x", "y"], "m": {"b": 3, "a": 1}, "l": ["x", "y"],
                         "t": ["1", 2, 3.0, True, None]}
     assert doc.lines[("m", "b")] == 5
+
+
+# pieces of YAML a fuzzer combines: structure, anchors, merges, tags and values PyYAML trips on
+PIECES = ["a: ", "&x ", "*x", "<<: ", "[", "]", "{", "}", ", ", "- ", "\n", "  ", "? ", ": ", "9" * 120,
+          "2026-13-40", '"q"', "'s'", "~", "true", "1.5", "0x1F", "1:2:3", "=", "...\n", "|\n  x\n", "\t",
+          "!!python/name:os.system ", "!!binary ", "!!set ", "!foo ", "!!int ", "!!float ", "!!str ", "!!map ",
+          "!!seq ", "!!timestamp ", "!!null ", "!!bool ", "!!omap ", "%YAML 1.1\n---\n", "#c\n"]
+
+
+def test_random_hostile_yaml_gives_located_errors_only():
+    """1500 random combinations of YAML structure, anchors, merges and tags either load or give located problems: no other exception escapes the loader."""
+    import random
+
+    from vendor.config.source import parse_yaml
+    rng = random.Random(13)
+    escaped = []
+    for _ in range(1500):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30)))
+        try:
+            parse_yaml(text, "f.yaml")
+        except SourceError as e:
+            assert e.problems and all(p.file == "f.yaml" for p in e.problems)
+        except Exception as e:  # noqa: BLE001 - what the test looks for
+            escaped.append(f"{type(e).__name__} on {text!r}")
+    assert escaped == []
