@@ -2,6 +2,7 @@
 provenance variables, the AMI comes from the manifest, and an AMI left by a bake that timed out
 before tagging is found by its bake key and reused on retry (moto)."""
 import json
+import random
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -95,6 +96,9 @@ def test_tag_values_reach_packer_as_text_not_templates(tmp_path):
     """Tag values passed to Packer with `-var provenance=` stay text: `${...}` and `%{...}` in a tag are not evaluated by Packer (they were, and a function call failed the bake)."""
     tags = {"Team": 'a${"b"}c%{ if true }yes%{ endif }', "Calls": '${upper("x")}',
             "Odd": 'quote " back\\slash\nnew line $${x} %%{y} \x01'}
+    rng = random.Random(13)  # and random text of the characters that matter to HCL (no NUL: argv)
+    alphabet = ['$', '%', '{', '}', '"', "\\", "\n", "\r", "\t", "\x1b", "\x7f", "é", "😀", "a", " ", "~"]
+    tags.update({f"Random{i}": "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for i in range(100)})
     (tmp_path / "t.pkr.hcl").write_text(CONSOLE_TEMPLATE)
     result = subprocess.run(["packer", "console", f"-var=provenance={hcl_map(tags)}", "t.pkr.hcl"],
                             input="jsonencode(var.provenance)\n", cwd=tmp_path, capture_output=True, text=True,
