@@ -86,7 +86,7 @@ OWN = "copy it into the config's directory and give its path relative to the con
 
 
 def test_image_sources_outside_the_config_directory_are_refused(tmp_path):
-    """Absolute and `../` paths, links leading out and device files as image/scripts or image/files sources are refused naming the path and the fix (they would copy the machine's files into the image)."""
+    """Absolute and `../` paths, links leading out or in a loop, pipes and device files as image/scripts or image/files sources are refused naming the path and the fix (they would copy the machine's files into the image)."""
     (tmp_path / "secret").write_text("host secret\n")
     home = tmp_path / "cfg"
     home.mkdir()
@@ -96,7 +96,8 @@ def test_image_sources_outside_the_config_directory_are_refused(tmp_path):
     (home / "tree").mkdir()
     (home / "tree" / "ok.txt").write_text("ok\n")
     (home / "tree" / "leak").symlink_to(tmp_path / "secret")
-    config = image_config(home, "  scripts: [/etc/hostname, ../secret, out.sh, pipe.sh, tree]\n"
+    (home / "loop.sh").symlink_to("loop.sh")
+    config = image_config(home, "  scripts: [/etc/hostname, ../secret, out.sh, pipe.sh, tree, loop.sh]\n"
                                 "  files:\n"
                                 "    - {source: /dev/zero, destination: /var/fill}\n"
                                 "    - {source: zero, destination: /var/fill2}\n"
@@ -109,6 +110,7 @@ def test_image_sources_outside_the_config_directory_are_refused(tmp_path):
         f"{config}:12 image/scripts/2: 'out.sh' leads to {tmp_path / 'secret'}, outside the config's directory ({OWN})",
         f"{config}:12 image/scripts/3: 'pipe.sh' is a named pipe, not a regular file (a shell script) (give a file the image should get)",
         f"{config}:12 image/scripts/4: 'tree' is a directory, not a regular file (a shell script) (give a file the image should get)",
+        f"{config}:12 image/scripts/5: 'loop.sh' is a loop of symbolic links (point it at a file in the config's directory)",
         f"{config}:14 image/files/0/source: '/dev/zero' is an absolute path: image sources come from the config's directory ({OWN})",
         f"{config}:15 image/files/1/source: 'zero' leads to /dev/zero, outside the config's directory ({OWN})",
         f"{config}:16 image/files/2/source: 'tree/leak' leads to {tmp_path / 'secret'}, outside the config's directory ({OWN})",

@@ -25,7 +25,12 @@ def check(config: Config, base: Path) -> list[Finding]:
     wanted += [(("image", "files", i, "source"), f.source, True) for i, f in enumerate(config.image.files)]
     findings = []
     for path, name, directory_ok in wanted:
-        problem = _problem(name, Path(base), directory_ok)
+        try:
+            problem = _problem(name, Path(base), directory_ok)
+        except RuntimeError:  # Path.resolve on a loop of links
+            problem = f"'{name}' is a loop of symbolic links", "point it at a file in the config's directory"
+        except OSError as e:  # unreadable, a name too long...
+            problem = f"'{name}' cannot be read: {e.strerror or e}", "check the path and its permissions"
         if problem:
             findings.append((path, *problem))
     return findings
