@@ -129,3 +129,13 @@ def test_image_sources_inside_the_config_directory_are_accepted(tmp_path):
                                 "  files:\n"
                                 "    - {source: shop/conf, destination: /etc/shop}\n")
     assert load_config(config).config.image.scripts == ["shop/provision.sh", "run.sh"]
+
+
+def test_a_control_character_in_a_source_name_is_shown_escaped(tmp_path):
+    """A newline or an escape in an image source name is shown escaped in the error, keeping it one line (and the terminal's own)."""
+    config = image_config(tmp_path, '  scripts: ["x\\ny\\e[2J"]\n')
+    with pytest.raises(SourceError) as refused:
+        load_config(config)
+    assert [str(p) for p in refused.value.problems] == [
+        f"{config}:12 image/scripts/0: 'x\\ny\\x1b[2J' does not exist (looked in {tmp_path}/x\\ny\\x1b[2J) "
+        "(give a path relative to the config file)"]
