@@ -122,3 +122,10 @@ def test_random_hostile_yaml_gives_located_errors_only():
         except Exception as e:  # noqa: BLE001 - what the test looks for
             escaped.append(f"{type(e).__name__} on {text!r}")
     assert escaped == []
+
+
+def test_the_buildspec_as_written_pass_is_bounded_too():
+    """The buildspec's second look at its text (values as written) uses the same bounded loader: deep nesting gives nothing there, not a RecursionError."""
+    from vendor.pipeline.buildspec import scalars_as_written
+    assert scalars_as_written("a: " + "[" * 2000 + "]" * 2000 + "\n") == {}
+    assert scalars_as_written("env:\n  variables:\n    CI: true\n") == {("env", "variables", "CI"): "true"}
