@@ -25,6 +25,10 @@ CASES = [
                                               "    id: ami-0123456789abcdef0\n  files:\n    - source: minimal.yaml\n      destination: /var/www/../../root/.ssh/authorized_keys"),
      "image/files/0/destination"),
     ("HCL interpolation in a health path", ("    path: /health", '    path: "/${file(\\"/etc/passwd\\")}"'), "routing/health_check/path"),
+    ("Go template in a file destination", ("    id: ami-0123456789abcdef0",
+                                           '    id: ami-0123456789abcdef0\n  files:\n    - source: minimal.yaml\n      destination: \'/etc/{{ build "SSHPrivateKey" }}\''),
+     "image/files/0/destination"),
+    ("Go template in a tag value", ("region: eu-west-1", "region: eu-west-1\ntags:\n  Team: '{{ pwd }}'"), "tags/Team"),
     ("quote breaking out of an HCL string in a tag", ("region: eu-west-1", 'region: eu-west-1\ntags:\n  Team: "a\\" } provisioner \\"shell\\" { inline = [\\"id"'), None),
 ]
 
@@ -139,3 +143,20 @@ def test_a_control_character_in_a_source_name_is_shown_escaped(tmp_path):
     assert [str(p) for p in refused.value.problems] == [
         f"{config}:12 image/scripts/0: 'x\\ny\\x1b[2J' does not exist (looked in {tmp_path}/x\\ny\\x1b[2J) "
         "(give a path relative to the config file)"]
+
+
+def test_go_template_actions_in_what_packer_reads_are_refused(tmp_path):
+    """`{{ ... }}` in a script name, an upload's source or destination, or a tag value is refused: Packer 1.6.6 evaluates it while baking (a script `x{{ uuid }}.sh` was looked for under a random name)."""
+    (tmp_path / "x{{ uuid }}.sh").write_text("#!/bin/sh\n")
+    config = image_config(tmp_path, '  scripts: ["x{{ uuid }}.sh"]\n  files:\n'
+                                    "    - {source: 'x{{ uuid }}.sh', destination: '/etc/{{ pwd }}'}\n")
+    config.write_text(config.read_text().replace("region: eu-west-1", "region: eu-west-1\ntags:\n  Team: 'a {{ build \"x\" }}'"))
+    with pytest.raises(SourceError) as refused:
+        load_config(config)
+    what = "'{{' would be run by Packer as a template (it evaluates {{ ... }} while baking) (remove the double braces)"
+    assert [str(p) for p in refused.value.problems] == [
+        f"{config}:5 tags/Team: {what}",
+        f"{config}:14 image/scripts/0: {what}",
+        f"{config}:16 image/files/0/destination: {what}",
+        f"{config}:16 image/files/0/source: {what}",
+    ]

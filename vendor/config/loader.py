@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from vendor.config import checks, image_sources, schema_errors
+from vendor.config import checks, image_sources, packer_text, schema_errors
 from vendor.config.defaults import resolve
 from vendor.config.model import Config
 from vendor.config.source import Document, SourceError, load_yaml
@@ -36,7 +36,7 @@ def load_config(path: str | Path) -> ConfigFile:
     except ValidationError as e:
         raise SourceError(_located(doc, schema_errors.findings(e, Config)))
     config = resolve(config)
-    findings = checks.check(config) + image_sources.check(config, Path(path).parent)
+    findings = checks.check(config) + packer_text.check(config) + image_sources.check(config, Path(path).parent)
     if findings:
         raise SourceError(_located(doc, findings))
     return ConfigFile(Path(path), config)
