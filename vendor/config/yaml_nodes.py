@@ -168,7 +168,8 @@ class Walk:
 
     def key(self, key_node: yaml.Node, path: tuple) -> str | None:
         line = key_node.start_mark.line + 1
-        key = self.build(key_node, path) if isinstance(key_node, yaml.ScalarNode) else self.build(key_node, path + ("(key)",))
+        # a list or mapping as a key is built (within the bounds) only to be shown in the error
+        key = self.build(key_node, path if isinstance(key_node, yaml.ScalarNode) else path + ("(key)",))
         if not isinstance(key, (str, int)) or isinstance(key, bool):
             if key is not None or key_node.tag in SCALAR_TAGS:
                 shown = repr(key)
