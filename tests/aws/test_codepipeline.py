@@ -79,3 +79,22 @@ def test_unknown_pipeline(stubbed):
     stub.add_client_error("get_pipeline_state", "PipelineNotFoundException", "no such pipeline")
     with pytest.raises(PipelineError, match="PipelineNotFoundException"):
         approvals.pending("nope")
+
+
+def test_a_decision_goes_to_the_client_of_the_pipelines_own_region(stubbed):
+    default, default_stub = stubbed
+    made = []
+    remote = boto3.client("codepipeline", region_name="ap-southeast-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    approvals = PipelineApprovals(default.client, regional=lambda region: made.append(region) or remote)
+    with Stubber(remote) as stub:
+        stub.add_response("put_approval_result", {}, {
+            "pipelineName": "p", "stageName": "s", "actionName": "a", "token": "t",
+            "result": {"summary": "ok", "status": "Approved"}})
+        approvals.put_result("p", "s", "a", "t", True, "ok", region="ap-southeast-2")
+        stub.assert_no_pending_responses()
+    default_stub.add_response("put_approval_result", {}, {
+        "pipelineName": "p", "stageName": "s", "actionName": "a", "token": "t",
+        "result": {"summary": "ok", "status": "Approved"}})
+    approvals.put_result("p", "s", "a", "t", True, "ok", region="eu-west-1")  # the default client's own region
+    assert made == ["ap-southeast-2"]

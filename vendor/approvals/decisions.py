@@ -114,7 +114,8 @@ class Decider:
             p = request.pipeline
             try:
                 self.pipelines.put_result(p.pipeline, p.stage, p.action, p.token,
-                                          decision.status == APPROVED, pipeline_summary(decision))
+                                          decision.status == APPROVED, pipeline_summary(decision),
+                                          region=p.region)
             except PipelineError as e:
                 self.store.undo(decision)
                 return Outcome(NOT_DELIVERED, self.store.get(request.id), link, detail=str(e))

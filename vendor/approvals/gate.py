@@ -35,9 +35,11 @@ class Gate:
 
     def request(self, *, customer: str, environment: str, approvers: list[str] | tuple[str, ...],
                 summary: Summary = Summary(), timeout: float | None = None,
-                expires_at: float | None = None, pipeline: PipelineRef | None = None) -> ApprovalRequest:
+                expires_at: float | None = None, pipeline: PipelineRef | None = None,
+                request_id: str | None = None) -> ApprovalRequest:
         """Record a pending request and mail each approver. Raises MailError (after trying every
-        approver) when some mail could not be sent; the request stays pending either way."""
+        approver) when some mail could not be sent; the request stays pending either way.
+        A given `request_id` that exists already raises DuplicateRequest and mails nobody."""
         people = tuple(dict.fromkeys(a.strip() for a in approvers if a.strip()))
         bad = [a for a in people if "@" not in a or any(c.isspace() for c in a)]
         if not people or bad:
@@ -46,7 +48,7 @@ class Gate:
         deadline = expires_at if expires_at is not None else now + (timeout or DEFAULT_TIMEOUT)
         if deadline <= now:
             raise ValueError("the approval would expire before it is sent")
-        request = self.store.add(ApprovalRequest(new_id(), customer, environment, people, summary,
+        request = self.store.add(ApprovalRequest(request_id or new_id(), customer, environment, people, summary,
                                                  now, deadline, pipeline))
         failed = []
         for approver in people:

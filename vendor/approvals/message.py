@@ -18,6 +18,7 @@ A release is waiting for your approval.
   Environment:  {{ r.environment }}
 {% if s.revision %}  Revision:     {{ s.revision }}
 {% endif %}{% if s.commit %}  Commit:       {{ s.commit }}
+{% endif %}{% if s.build %}  Build:        {{ s.build }}
 {% endif %}{% if s.ami %}  AMI:          {{ s.ami }}
 {% endif %}  Decides:      {{ r.where }}
   Request:      {{ r.id }}
@@ -49,6 +50,7 @@ HTML = """\
 <tr><th align="left">Environment</th><td>{{ r.environment }}</td></tr>
 {% if s.revision %}<tr><th align="left">Revision</th><td>{{ s.revision }}</td></tr>{% endif %}
 {% if s.commit %}<tr><th align="left">Commit</th><td><code>{{ s.commit }}</code></td></tr>{% endif %}
+{% if s.build %}<tr><th align="left">Build</th><td>{{ s.build }}</td></tr>{% endif %}
 {% if s.ami %}<tr><th align="left">AMI</th><td><code>{{ s.ami }}</code></td></tr>{% endif %}
 <tr><th align="left">Decides</th><td>{{ r.where }}</td></tr>
 <tr><th align="left">Request</th><td><code>{{ r.id }}</code></td></tr>

@@ -23,6 +23,7 @@ class PipelineRef:
     stage: str
     action: str
     token: str
+    region: str = ""  # the pipeline's region (from the notification); "" is the default region
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Summary:
     changes: tuple[str, ...] = ()
     details_url: str = ""
     plan: tuple[str, ...] = ()
+    build: str = ""  # the build's result as the pipeline reports it (Succeeded, ...), when known
 
 
 @dataclass(frozen=True)

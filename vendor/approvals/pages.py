@@ -32,6 +32,7 @@ button { font: inherit; font-size: 1.1rem; padding: .5rem 1.5rem; border: 0; bor
 <tr><th>Environment</th><td>{{ r.environment }}</td></tr>
 {% if r.summary.revision %}<tr><th>Revision</th><td>{{ r.summary.revision }}</td></tr>{% endif %}
 {% if r.summary.commit %}<tr><th>Commit</th><td><code>{{ r.summary.commit }}</code></td></tr>{% endif %}
+{% if r.summary.build %}<tr><th>Build</th><td>{{ r.summary.build }}</td></tr>{% endif %}
 {% if r.summary.ami %}<tr><th>AMI</th><td><code>{{ r.summary.ami }}</code></td></tr>{% endif %}
 <tr><th>Decides</th><td>{{ r.where }}</td></tr>
 <tr><th>Request</th><td><code>{{ r.id }}</code></td></tr>

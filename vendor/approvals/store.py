@@ -42,6 +42,10 @@ CREATE INDEX IF NOT EXISTS requests_status ON requests (status, created_at);
 """
 
 
+class DuplicateRequest(Exception):
+    """A request with this id exists already (a notification delivered twice opens one request)."""
+
+
 def new_id() -> str:
     return "apr-" + secrets.token_hex(5)
 
@@ -90,6 +94,8 @@ class Store:
 
     def add(self, request: ApprovalRequest) -> ApprovalRequest:
         with self._db(write=True) as db:
+            if db.execute("SELECT 1 FROM requests WHERE id = ?", (request.id,)).fetchone():
+                raise DuplicateRequest(f"approval request {request.id} exists already")
             db.execute(
                 "INSERT INTO requests (id, customer, environment, approvers, summary, pipeline,"
                 " created_at, expires_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

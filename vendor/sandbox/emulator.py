@@ -16,6 +16,7 @@ process and by the tests' in-process servers):
 - EC2: DescribeNatGateways honours `tag:` filters (`vendor.sandbox.moto_reads`).
 - Service Quotas: GetAWSDefaultServiceQuota and the EC2/ELB quotas `vend doctor` reads
   (`vendor.sandbox.moto_quotas`).
+- DynamoDB conditional writes are atomic, as on AWS (`vendor.sandbox.moto_atomic`).
 - Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
 - What AWS refuses and moto accepts is refused here too, each rule with its source
   (`vendor.sandbox.refusals`).
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vendor.sandbox import daemons
+from vendor.sandbox.moto_atomic import make_writes_atomic
 from vendor.sandbox.moto_stand_ins import allow_named_ids
 from vendor.sandbox.moto_scale import scale_moto
 from vendor.sandbox.moto_quotas import add_quotas
@@ -95,6 +97,7 @@ def relax_moto() -> None:
     codedeploy._deployment_group_info = group_info
     codebuild._vend_relaxed = True
     allow_named_ids()
+    make_writes_atomic()
     scale_moto()
     add_engine_catalog()
     filter_nat_gateways_by_tag()
