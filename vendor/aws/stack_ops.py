@@ -1,10 +1,12 @@
 """The stack commands' common start: an AWS context for a config, the facts, the wanted resources."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 
 import boto3
 
+from vendor.approvals import package
 from vendor.aws.calls import CallCounter
 from vendor.aws.context import AwsContext
 from vendor.aws.observe import facts as read_facts
@@ -48,6 +50,8 @@ def load_stack(ctx: AwsContext, cf: ConfigFile, *, shared_certificate: str | Non
     found = read_facts(ctx, cf, shared_certificate_arn=shared_certificate)
     if ami_id is not None:
         found = replace(found, ami_id=ami_id)
+    found = replace(found, approvals_code=package.code_sha256(),
+                    approvals_sender=os.environ.get("VEND_MAIL_FROM") or Facts.approvals_sender)
     try:
         return Stack(found, stack(cf.config, found))
     except NetworkPlanError as error:

@@ -73,9 +73,12 @@ def step(resource: Resource, observed: Observed | None, known: Mapping[str, Obse
     if observed is None:
         props = resolve(dict(resource.props), known)
         return Step("create", resource, tuple(Change(k, None, shown(v)) for k, v in props.items()))
-    if resource.shared:
-        return Step("keep", resource, id=observed.id, note="shared")
     found = changes(resource, resolve(dict(resource.props), known), observed)
+    if resource.shared:
+        kept = tuple(c for c in found if c.field in resource.current)
+        if not kept:
+            return Step("keep", resource, id=observed.id, note="shared")
+        return Step("update", resource, kept, observed.id, note="shared")
     if not found:
         return Step("keep", resource, id=observed.id)
     fixed = [c.field for c in found if c.field in resource.immutable]

@@ -23,6 +23,8 @@ class Facts:
     ami_id: str | None = None  # newest AMI baked for this environment
     partition: str = "aws"
     shared_certificate_arn: str | None = None  # HTTPS certificate for a shared ALB vend must create
+    approvals_code: str = ""  # CodeSha256 of the approvals service's Lambda package
+    approvals_sender: str = "vend@localhost"  # From: of the approval mail (a verified SES identity)
 
 
 @dataclass(frozen=True)

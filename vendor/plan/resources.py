@@ -31,7 +31,8 @@ class Resource:
     name: str
     props: Mapping[str, Any] = field(default_factory=dict)
     present: bool = True  # False: it must not exist; delete it if found
-    shared: bool = False  # shared infrastructure: created when missing, never changed or deleted
+    shared: bool = False  # shared infrastructure: created when missing, never deleted, changed only in `current`
+    current: tuple[str, ...] = ()  # props of a shared resource that apply keeps up to date (code, policy)
     immutable: tuple[str, ...] = ()  # props AWS cannot change in place
     create_only: tuple[str, ...] = ()  # props set at creation and not compared afterwards
     unordered: tuple[str, ...] = ()  # list props compared as sets

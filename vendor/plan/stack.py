@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from vendor.config.defaults import is_production
 from vendor.config.model import Config
-from vendor.plan import delivery, policies
+from vendor.plan import approvals_service, delivery, policies
 from vendor.plan.naming import SSL_POLICY, Facts, Names, arn, names, shared_tags, stack_tags
 from vendor.plan.network import ANYWHERE, network
 from vendor.plan.resources import Ref, Resource
@@ -38,6 +38,7 @@ def stack(config: Config, facts: Facts) -> list[Resource]:
     out += _load_balancers(config, facts, n, net, own)
     out += _security_groups(config, n, net, lb_names)
     out += _storage(config, n)
+    out += approvals_service.environment(config, facts, n, TOPIC)
     out += _iam(config, facts, n)
     out += _routing(config, n, net, own, lb_names)
     out += _fleet(config, facts, n, net)
@@ -99,7 +100,8 @@ def _storage(config: Config, n: Names) -> list[Resource]:
         Resource(BUCKET, n.bucket, {"versioning": "Enabled", "encryption": "AES256", "public_access_blocked": True,
                                     "ownership": "BucketOwnerEnforced", "tags": stack_tags(config)}),
         Resource(LOGS, n.log_group, {"retention_days": LOG_RETENTION_DAYS[is_production(config.environment)]}),
-        Resource(TOPIC, n.topic, {"subscriptions": sorted(config.pipeline.approvers)} if approvals else {},
+        # approvers get vend's mail from the approvals service, never AWS's own email subscriptions
+        Resource(TOPIC, n.topic, {"subscriptions": []} if approvals else {},
                  present=approvals, unordered=("subscriptions",)),
     ]
 
