@@ -168,15 +168,38 @@ class ApprovalService:
             raise Refused(str(e)) from None
 
     def summary(self, ref: PipelineRef, custom: dict) -> Summary:
-        """What is being approved: the execution's source revision and the build's result, read
-        from CodePipeline (nothing when it cannot be read: the mail says 'not known')."""
+        """What is being approved: `customData.summary` when the notification carries one (the
+        sandbox's runner and `vend release` know it), else the execution's source revision and
+        the build's result read from CodePipeline (nothing when it cannot be read: the mail says
+        'not known')."""
         details = custom.get("details_url") if isinstance(custom.get("details_url"), str) else ""
+        given = custom.get("summary")
+        if isinstance(given, dict):
+            return _summary(given)
         try:
             found = self.pipelines.execution_summary(ref.pipeline, ref.stage, region=ref.region)
         except Exception as e:  # noqa: BLE001 - the approval must still be asked for
             log.warning("no execution details for %s: %s", ref.pipeline, e)
             return Summary(details_url=details)
         return Summary(revision=found.revision, commit=found.commit, build=found.build, details_url=details)
+
+
+def _summary(given: dict) -> Summary:
+    """A Summary from notification data, type-checked field by field."""
+    values = {}
+    for name, default in Summary.__dataclass_fields__.items():
+        value = given.get(name)
+        if value is None:
+            continue
+        if isinstance(default.default, str):
+            if not isinstance(value, str):
+                raise Refused(f"customData.summary.{name} must be a string")
+            values[name] = value
+        else:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise Refused(f"customData.summary.{name} must be a list of strings")
+            values[name] = tuple(value)
+    return Summary(**values)
 
 
 # -- the Lambda entry point ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from vendor.approvals.gate import Gate
 from vendor.approvals.keys import KeyProblem
 from vendor.approvals.settings import SettingsProblem
 from vendor.approvals.store import StoreError
+from vendor.cli.approval_gate import approval_gate
 from vendor.aws import clients
 from vendor.cli.deploy import HOSTS, rollout_for
 from vendor.cli.aws_flags import aws_flags
@@ -70,7 +71,7 @@ def push(config: str, source: str, ref: str | None, hosts_file: str | None, buil
     rollout = rollout_for(cf, hosts_file, None, True)
     name = app_pipeline(cf.config.slug)
     try:
-        gate = Gate.from_settings()
+        gate = approval_gate(cf.config, Gate.from_settings())
     except (SettingsProblem, KeyProblem, StoreError) as e:
         raise click.ClickException(str(e))
     runner = PipelineRunner(

@@ -19,6 +19,7 @@ process and by the tests' in-process servers):
 - DynamoDB conditional writes are atomic, as on AWS (`vendor.sandbox.moto_atomic`).
 - No Lambda code runs: a mapped SQS queue keeps its messages for the sandbox's feed of the
   approvals handler (`vendor.sandbox.moto_lambda`).
+- CodePipeline PutApprovalResult is answered (moto has none; `vendor.sandbox.moto_codepipeline`).
 - Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
 - What AWS refuses and moto accepts is refused here too, each rule with its source
   (`vendor.sandbox.refusals`).
@@ -32,6 +33,7 @@ from pathlib import Path
 
 from vendor.sandbox import daemons
 from vendor.sandbox.moto_atomic import make_writes_atomic
+from vendor.sandbox.moto_codepipeline import accept_approval_results
 from vendor.sandbox.moto_lambda import leave_queues_to_the_sandbox
 from vendor.sandbox.moto_stand_ins import allow_named_ids
 from vendor.sandbox.moto_scale import scale_moto
@@ -102,6 +104,7 @@ def relax_moto() -> None:
     allow_named_ids()
     make_writes_atomic()
     leave_queues_to_the_sandbox()
+    accept_approval_results()
     scale_moto()
     add_engine_catalog()
     filter_nat_gateways_by_tag()

@@ -1,6 +1,8 @@
 """The sandbox services: one background process serving, on 127.0.0.1,
 
 - the approval pages (the same web app as `vend approvals serve`),
+- the approvals service's handler, fed from the emulator's `vend-approvals` queue as Lambda's
+  event source mapping feeds it on AWS (`approvals_feed.py`),
 - a mail catcher (real SMTP; every message lands in the approvals outbox),
 - the front door: HTTP routed by Host header and path to the healthy registered local hosts of
   each customer's target group, as the ALB's listener rules do.
@@ -122,6 +124,7 @@ def serve(state_dir: Path, front_door_port: int, web_port: int, smtp_port: int) 
     from vendor.approvals.outbox import Catcher
     from vendor.approvals.server import BackgroundServer, app_from_settings
     from vendor.approvals.settings import Settings
+    from vendor.sandbox.approvals_feed import Feed
     from vendor.sandbox.frontdoor import FrontDoor
 
     settings = Settings.from_env({"VEND_STATE_DIR": str(state_dir),
@@ -134,7 +137,9 @@ def serve(state_dir: Path, front_door_port: int, web_port: int, smtp_port: int) 
     # refresh=0: every request sees the target group as it is now, so a host the rollout has
     # just deregistered gets no new request (the ALB's behaviour once a target is draining)
     door = FrontDoor(_routes(state_dir), port=front_door_port, refresh=0).start()
+    feed = Feed(state_dir, settings.base_url, daemons.HOST, smtp_port).start()
     daemons.wait_for_stop()
+    feed.stop()
     door.stop()
     mail.stop()
     web.stop()
