@@ -16,6 +16,9 @@ from vendor.plan.resources import Observed
 
 SETTINGS = ("runtime", "handler", "role", "timeout", "memory", "environment")
 URL_PERMISSION = "vend-function-url"
+# since October 2025 a new function URL needs both permissions
+# (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html)
+INVOKE_PERMISSION = "vend-function-url-invoke"
 
 
 def _settings(props) -> dict:
@@ -91,15 +94,19 @@ class FunctionUrl(Handler):
                                                "public": self._public(client, function)},
                         {"url": found["FunctionUrl"]})
 
+    @classmethod
+    def _public(cls, client, function: str) -> bool:
+        return {URL_PERMISSION, INVOKE_PERMISSION} <= cls._sids(client, function)
+
     @staticmethod
-    def _public(client, function: str) -> bool:
+    def _sids(client, function: str) -> set[str]:
         try:
             policy = json.loads(client.get_policy(FunctionName=function)["Policy"])
         except ClientError as error:
             if missing(error, "ResourceNotFoundException"):
-                return False
+                return set()
             raise
-        return any(s.get("Sid") == URL_PERMISSION for s in policy.get("Statement", []))
+        return {s.get("Sid") for s in policy.get("Statement", [])}
 
     def create(self, ctx, res, props):
         made = ctx.client("lambda").create_function_url_config(FunctionName=props["function"], AuthType=props["auth"])
@@ -111,8 +118,13 @@ class FunctionUrl(Handler):
         if "auth" in changed:
             client.update_function_url_config(FunctionName=props["function"], AuthType=props["auth"])
         if "public" in changed and props["public"]:
-            client.add_permission(FunctionName=props["function"], StatementId=URL_PERMISSION,
-                                  Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType=props["auth"])
+            have = self._sids(client, props["function"])
+            if URL_PERMISSION not in have:
+                client.add_permission(FunctionName=props["function"], StatementId=URL_PERMISSION,
+                                      Action="lambda:InvokeFunctionUrl", Principal="*", FunctionUrlAuthType=props["auth"])
+            if INVOKE_PERMISSION not in have:
+                client.add_permission(FunctionName=props["function"], StatementId=INVOKE_PERMISSION,
+                                      Action="lambda:InvokeFunction", Principal="*", InvokedViaFunctionUrl=True)
         return Observed(observed.id, props, observed.attrs)
 
     def delete(self, ctx, res, observed):

@@ -29,7 +29,9 @@ def service_env(state_dir: Path, web_url: str, smtp_host: str, smtp_port: int, e
             "VEND_APPROVALS_TOPICS": f"arn:aws:sns:{region}:*:vend-*-approvals", "VEND_MAIL_TRANSPORT": "smtp",
             "VEND_SMTP_HOST": smtp_host, "VEND_SMTP_PORT": str(smtp_port), "VEND_SMTP_SECURITY": "none",
             "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
-            "AWS_DEFAULT_REGION": region}
+            "AWS_DEFAULT_REGION": region,
+            # the same signing key and sender as the sandbox's pages and the CLI
+            **{k: os.environ[k] for k in ("VEND_APPROVALS_KEY", "VEND_MAIL_FROM") if os.environ.get(k)}}
 
 
 def feed_once(sqs, service, queue_url: str, queue_arn: str, region: str) -> int:
