@@ -135,6 +135,10 @@ def test_up_push_approve_rollout_rollback_down(sandbox):
     out, _ = push.communicate(timeout=300)
     assert push.returncode == 0, out
     assert re.search(r"Approve  Succeeded  approved by (release-manager|cto)@acme\.example", out), out
+    # the approval went as on AWS: notification to the topic -> queue -> the approvals service's handler
+    box = Settings.from_env({"VEND_STATE_DIR": str(state)}).outbox
+    mailed = outbox.text_of(outbox.read(box, outbox.entries(box)[0].key))
+    assert "  Decides:      CodePipeline vend-acme-production / Approve / Approve\n" in mailed, mailed
     served = [re.match(r"\s*(i-\w+) \| ", line).group(1) for line in out.splitlines() if re.match(r"\s*i-\w+ \| ", line)]
     assert [h for i, h in enumerate(served) if i == 0 or served[i - 1] != h] == sorted(record.hosts), out  # one at a time
     status, body = front_door(svc.front_door)

@@ -47,11 +47,16 @@ def load_stack(ctx: AwsContext, cf: ConfigFile, *, shared_certificate: str | Non
                ami_id: str | None = None) -> Stack:
     """`ami_id`: the AMI to launch (a release's); default the environment's newest."""
     ctx.tags = stack_tags(cf.config)
+    sender = os.environ.get("VEND_MAIL_FROM") or Facts.approvals_sender
+    if cf.config.pipeline.require_approval and sender == Facts.approvals_sender and not (
+            ctx.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")):
+        raise StackError(f"{cf.path}: pipeline/require_approval: the approvals service mails from VEND_MAIL_FROM, "
+                         "which is not set; set it to an address of yours SES may verify "
+                         "(e.g. VEND_MAIL_FROM=approvals@example.com) and run again")
     found = read_facts(ctx, cf, shared_certificate_arn=shared_certificate)
     if ami_id is not None:
         found = replace(found, ami_id=ami_id)
-    found = replace(found, approvals_code=package.code_sha256(),
-                    approvals_sender=os.environ.get("VEND_MAIL_FROM") or Facts.approvals_sender)
+    found = replace(found, approvals_code=package.code_sha256(), approvals_sender=sender)
     try:
         return Stack(found, stack(cf.config, found))
     except NetworkPlanError as error:

@@ -11,6 +11,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vendor.aws import executor, preflight
+from vendor.aws.approvals_service import ses_note
 from vendor.aws.base import StackError
 from vendor.aws.calls import CallCounter
 from vendor.aws.endpoint import resolve_target
@@ -20,6 +21,7 @@ from vendor.aws.stack_ops import context, load_stack
 from vendor.cli.errors import user_errors
 from vendor.config.loader import load_config
 from vendor.plan import render_plan
+from vendor.plan.approvals_service import IDENTITY as SES_IDENTITY
 from vendor.plan.diff import plan_apply, plan_destroy
 from vendor.plan.priority import PriorityPlanError
 from vendor.plan.render_plan import SYMBOLS
@@ -103,6 +105,14 @@ def plan(config, profile, region, shared_certificate, output, show_all) -> None:
     click.echo(render_plan.text(steps, title=_title("Plan for", cf, target, ctx), show_unchanged=show_all), nl=False)
     if st.facts.ami_id is None:
         click.echo("note: no AMI is baked for this environment yet; apply needs one (vend bake)")
+    _ses_note(ctx, st)
+
+
+def _ses_note(ctx, st) -> None:
+    if any(r.kind == SES_IDENTITY and r.present for r in st.resources):
+        note = ses_note(ctx)
+        if note:
+            click.echo(note)
 
 
 def _progress(step, phase: str) -> None:
@@ -142,6 +152,7 @@ def refuse_over_quota(cf, ctx) -> None:
 def apply_stack(cf, target, ctx, st) -> executor.Outcome:
     click.echo(_title("Applying", cf, target, ctx))
     outcome = executor.apply(ctx, st.resources, progress=_progress)
+    _ses_note(ctx, st)
     n = render_plan.counts(outcome.steps)
     click.echo(f"Apply complete: {n['create']} created, {n['update']} updated, {n['delete']} deleted, "
                f"{n['keep']} unchanged.")
