@@ -19,7 +19,6 @@ from vendor.approvals import lambda_handler, link_flow
 from vendor.approvals.model import ApprovalRequest, Summary
 from vendor.approvals import pages
 page = pages.pending_page([ApprovalRequest("apr-1", "acme", "production", ("a@b.c",), Summary(), 0.0, 1.0)])
-answer = lambda_handler.ApprovalService.http.__doc__
 print(json.dumps({"page": "apr-1" in page, "modules": sorted(m.split(".")[0] for m in sys.modules)}))
 """
 

@@ -56,6 +56,7 @@ class Feed:
         self.interval, self.stopping = interval, threading.Event()
         self.thread = threading.Thread(target=self._run, name="vend-approvals-feed", daemon=True)
         self._services: dict[tuple[str, str], tuple] = {}
+        self._link = None
 
     def start(self) -> "Feed":
         self.thread.start()
@@ -75,6 +76,21 @@ class Feed:
                     self.round(running.url, region)
                 except Exception:  # noqa: BLE001 - keep feeding; the message stays queued
                     log.exception("approvals feed for %s failed; retrying", region)
+
+    def link_service(self):
+        """The handler answering the approval links of the sandbox's pages (see approvals_web.py)."""
+        running = emulator.status(self.state_dir)
+        if self._link is not None and running is not None:
+            return self._link
+        envs = environments.load_all(self.state_dir)
+        env = service_env(self.state_dir, self.web_url, *self.smtp, running.url if running else "",
+                          envs[0].region if envs else "us-east-1")
+        if running is None:
+            del env["AWS_ENDPOINT_URL"]  # nothing to deliver to: only the local gate's requests exist
+        service = lambda_handler.from_env(env)
+        if running is not None:
+            self._link = service
+        return service
 
     def round(self, endpoint: str, region: str) -> int:
         found = self._services.get((endpoint, region))

@@ -1,8 +1,9 @@
 """The sandbox services: one background process serving, on 127.0.0.1,
 
-- the approval pages (the same web app as `vend approvals serve`),
-- the approvals service's handler, fed from the emulator's `vend-approvals` queue as Lambda's
-  event source mapping feeds it on AWS (`approvals_feed.py`),
+- the approvals service's Lambda handler: fed from the emulator's `vend-approvals` queue as
+  Lambda's event source mapping feeds it on AWS (`approvals_feed.py`), and answering the approval
+  links as the Function URL hands them to it (`approvals_web.py`; the pending list is the web
+  app of `vend approvals serve`),
 - a mail catcher (real SMTP; every message lands in the approvals outbox),
 - the front door: HTTP routed by Host header and path to the healthy registered local hosts of
   each customer's target group, as the ALB's listener rules do.
@@ -124,6 +125,7 @@ def serve(state_dir: Path, front_door_port: int, web_port: int, smtp_port: int) 
     from vendor.approvals.outbox import Catcher
     from vendor.approvals.server import BackgroundServer, app_from_settings
     from vendor.approvals.settings import Settings
+    from vendor.sandbox import approvals_web
     from vendor.sandbox.approvals_feed import Feed
     from vendor.sandbox.frontdoor import FrontDoor
 
@@ -131,13 +133,14 @@ def serve(state_dir: Path, front_door_port: int, web_port: int, smtp_port: int) 
                                   "VEND_APPROVALS_BIND": f"{daemons.HOST}:{web_port}",
                                   "VEND_APPROVALS_PUBLIC_URL": f"http://{daemons.HOST}:{web_port}"})
     daemons.hold_stop_signals()
-    web = BackgroundServer(app_from_settings(settings), settings).start()
+    feed = Feed(state_dir, settings.base_url, daemons.HOST, smtp_port)
+    web = BackgroundServer(approvals_web.create_app(app_from_settings(settings), feed.link_service), settings).start()
     mail = Controller(Catcher(settings.outbox), hostname=daemons.HOST, port=smtp_port)
     mail.start()
     # refresh=0: every request sees the target group as it is now, so a host the rollout has
     # just deregistered gets no new request (the ALB's behaviour once a target is draining)
     door = FrontDoor(_routes(state_dir), port=front_door_port, refresh=0).start()
-    feed = Feed(state_dir, settings.base_url, daemons.HOST, smtp_port).start()
+    feed.start()
     daemons.wait_for_stop()
     feed.stop()
     door.stop()
