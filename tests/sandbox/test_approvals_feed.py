@@ -69,8 +69,12 @@ def world(moto_url, tmp_path, monkeypatch):  # noqa: F811
 
 
 def _pipeline(iam, pipelines) -> None:
-    role = iam.create_role(RoleName="vend-feed-test-pipeline", AssumeRolePolicyDocument=json.dumps(
-        policies.trust("codepipeline.amazonaws.com")))["Role"]["Arn"]
+    """The app pipeline vend-acme-production in the pipelines client's region (IAM is global)."""
+    try:
+        role = iam.get_role(RoleName="vend-feed-test-pipeline")["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        role = iam.create_role(RoleName="vend-feed-test-pipeline", AssumeRolePolicyDocument=json.dumps(
+            policies.trust("codepipeline.amazonaws.com")))["Role"]["Arn"]
     pipelines.create_pipeline(pipeline={
         "name": "vend-acme-production", "roleArn": role, "artifactStore": {"type": "S3", "location": "bucket"},
         "stages": [{"name": "Source", "actions": [{"name": "S", "actionTypeId": {
