@@ -215,3 +215,11 @@ def test_aws_trouble_is_retried_by_sqs(service, monkeypatch):
     monkeypatch.setattr(svc.store, "table", "no-such-table")
     assert svc(sqs_event(envelope(notification()))) == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
     assert outbox.entries(caught) == []
+
+
+def test_the_entry_point_answers_a_malformed_event_with_400(service, monkeypatch):
+    svc, _, caught, _ = service
+    monkeypatch.setattr(lambda_handler, "_service", svc)
+    for event in ([], {"requestContext": {"http": "GET"}}, {"Records": "x"}):
+        assert lambda_handler.handler(event, None)["statusCode"] == 400
+    assert outbox.entries(caught) == []

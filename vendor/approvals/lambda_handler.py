@@ -57,7 +57,7 @@ class ApprovalService:
     def __call__(self, event, context=None):
         if not isinstance(event, dict):
             raise Refused("the event is not a JSON object")
-        if isinstance(event.get("requestContext"), dict) and "http" in event["requestContext"]:
+        if isinstance(event.get("requestContext"), dict) and isinstance(event["requestContext"].get("http"), dict):
             return self.http(event)
         if isinstance(event.get("Records"), list):
             return self.records(event["Records"])
