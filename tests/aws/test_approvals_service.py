@@ -1,38 +1,11 @@
-"""Checks around the approvals service on real AWS (SESv2 GetAccount is not in moto: Stubber)."""
+"""Checks around the approvals service on real AWS."""
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
-
-from vendor.aws.approvals_service import ses_note
 
 
 class Ctx:
-    def __init__(self, endpoint_url=None):
-        self.endpoint_url, self.region = endpoint_url, "eu-west-1"
-        self.sesv2 = boto3.client("sesv2", region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s")
-
-    def client(self, service):
-        assert service == "sesv2"
-        return self.sesv2
-
-
-@pytest.mark.parametrize("production, note", [
-    (False, "note: SES in eu-west-1 is in its sandbox: approval mail reaches only verified addresses; request "
-            "production access (https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html) or verify "
-            "each approver"),
-    (True, None),
-])
-def test_the_plan_says_when_ses_is_still_in_its_sandbox(production, note):
-    ctx = Ctx()
-    with Stubber(ctx.sesv2) as stub:
-        stub.add_response("get_account", {"ProductionAccessEnabled": production, "SendingEnabled": True})
-        assert ses_note(ctx) == note
-
-
-def test_the_emulator_is_not_asked():
-    assert ses_note(Ctx("http://127.0.0.1:5000")) is None
+    endpoint_url, region = None, "eu-west-1"
 
 
 def test_on_aws_an_environment_needing_approval_needs_a_sender(monkeypatch):
@@ -50,3 +23,33 @@ def test_on_aws_an_environment_needing_approval_needs_a_sender(monkeypatch):
     assert str(e.value) == (f"{path}: pipeline/require_approval: the approvals service mails from VEND_MAIL_FROM, "
                             "which is not set; set it to an address of yours SES may verify "
                             "(e.g. VEND_MAIL_FROM=approvals@example.com) and run again")
+
+
+def test_plan_and_apply_say_when_ses_is_still_in_its_sandbox(capsys):
+    """vend doctor's SES check, on plan/apply of an environment the approvals service mails for
+    (SESv2 GetAccount is not in moto: Stubber)."""
+    from types import SimpleNamespace
+
+    import boto3
+    from botocore.stub import Stubber
+
+    from vendor.cli.stack import _ses_note
+    from vendor.plan.approvals_service import IDENTITY
+    from vendor.plan.resources import Resource
+
+    made = {s: boto3.client(s, region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s")
+            for s in ("ses", "sesv2")}
+    ctx = SimpleNamespace(endpoint_url=None, region="eu-west-1", client=made.__getitem__)
+    st = SimpleNamespace(resources=[Resource(IDENTITY, "vend@acme.example", {}, shared=True)],
+                         facts=SimpleNamespace(approvals_sender="vend@acme.example"))
+    with Stubber(made["ses"]) as ses, Stubber(made["sesv2"]) as sesv2:
+        ses.add_response("get_identity_verification_attributes", {"VerificationAttributes": {
+            "vend@acme.example": {"VerificationStatus": "Success"}}},
+            {"Identities": ["vend@acme.example", "acme.example"]})
+        sesv2.add_response("get_account", {"ProductionAccessEnabled": False, "SendingEnabled": True})
+        _ses_note(ctx, st)
+    assert capsys.readouterr().out == (
+        "note: approval mail: vend@acme.example is verified, but SES in eu-west-1 is in its sandbox: mail reaches "
+        "only verified recipients; request production access for SES in this region\n")
+    _ses_note(SimpleNamespace(endpoint_url="http://127.0.0.1:1"), st)  # the emulator is not asked
+    assert capsys.readouterr().out == ""

@@ -207,17 +207,3 @@ class Subscription(Handler):
 
 HANDLERS = [KeySecret(), Table(), Queue(), SenderIdentity(), ServiceRole(), Subscription()]
 
-
-SES_SANDBOX = "https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html"
-
-
-def ses_note(ctx) -> str | None:
-    """A note when SES in this region is still in its sandbox (mail only to verified addresses),
-    from SESv2 GetAccount; None when SES is in production or the emulator is in use."""
-    if ctx.endpoint_url:
-        return None
-    account = ctx.client("sesv2").get_account()
-    if account.get("ProductionAccessEnabled"):
-        return None
-    return (f"note: SES in {ctx.region} is in its sandbox: approval mail reaches only verified addresses; "
-            f"request production access ({SES_SANDBOX}) or verify each approver")

@@ -11,7 +11,6 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vendor.aws import executor, preflight
-from vendor.aws.approvals_service import ses_note
 from vendor.aws.base import StackError
 from vendor.aws.calls import CallCounter
 from vendor.aws.endpoint import resolve_target
@@ -109,10 +108,13 @@ def plan(config, profile, region, shared_certificate, output, show_all) -> None:
 
 
 def _ses_note(ctx, st) -> None:
-    if any(r.kind == SES_IDENTITY and r.present for r in st.resources):
-        note = ses_note(ctx)
-        if note:
-            click.echo(note)
+    """The approvals service mails through SES: say when its sender or SES itself is not ready
+    (vend doctor's check; the emulator is not asked)."""
+    if ctx.endpoint_url or not any(r.kind == SES_IDENTITY and r.present for r in st.resources):
+        return
+    found = preflight.ses_sender(ctx, st.facts.approvals_sender)
+    if found.status == "fail":
+        click.echo(f"note: approval mail: {found.detail}; {found.fix}")
 
 
 def _progress(step, phase: str) -> None:
