@@ -18,6 +18,7 @@ from tests.aws.conftest import PRODUCTION_CERT, copy_config, load
 from tests.aws.test_stack_e2e import changed, run
 from vendor.approvals import lambda_handler, outbox
 from vendor.approvals.model import APPROVED, PENDING
+from vendor.aws import executor
 from vendor.aws.codepipeline import PipelineApprovals
 from vendor.aws.endpoint import DUMMY_CREDENTIALS
 
@@ -128,3 +129,5 @@ def test_apply_vends_the_service_and_a_notification_becomes_vends_mail_and_one_d
     assert regions == [REGION]
     assert cloud.client("dynamodb", REGION).get_item(TableName="vend-approvals", Key={"id": {"S": request_id}})[
         "Item"]["status"] == {"S": APPROVED}
+    gone, _ = run(cloud, load(path), executor.destroy, region=REGION)  # IAM is global: leave no roles to others
+    assert "delete approvals subscription vend-acme-production-approvals" in changed(gone)

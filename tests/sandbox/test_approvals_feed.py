@@ -74,7 +74,7 @@ def _pipeline(iam, pipelines) -> None:
         role = iam.get_role(RoleName="vend-feed-test-pipeline")["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(RoleName="vend-feed-test-pipeline", AssumeRolePolicyDocument=json.dumps(
-            policies.trust("codepipeline.amazonaws.com")))["Role"]["Arn"]
+            policies.trust("codepipeline.amazonaws.com", "123456789012")))["Role"]["Arn"]
     pipelines.create_pipeline(pipeline={
         "name": "vend-acme-production", "roleArn": role, "artifactStore": {"type": "S3", "location": "bucket"},
         "stages": [{"name": "Source", "actions": [{"name": "S", "actionTypeId": {

@@ -82,7 +82,7 @@ def service(facts: Facts) -> list[Resource]:
                                   "retention": RETENTION, "encrypted": True, "tags": tags},
                  create_only=("tags",), current=("policy", "visibility_timeout"), **shared),
         Resource(IDENTITY, facts.approvals_sender, {}, **shared),
-        Resource(ROLE, role_name(facts), {"path": "/vend/", "trust": policies.trust("lambda.amazonaws.com"),
+        Resource(ROLE, role_name(facts), {"path": "/vend/", "trust": policies.trust("lambda.amazonaws.com", facts.account),
                                           "policy": _role_policy(facts), "tags": tags},
                  create_only=("tags",), current=("policy", "trust"), **shared),
         Resource(FUNCTION, SERVICE, {"runtime": RUNTIME, "handler": HANDLER, "role": Ref(ROLE, role_name(facts), "arn"),
