@@ -48,4 +48,4 @@ def login(rds, secretsmanager, identifier: str) -> DatabaseLogin:
         raise DatabaseNotReady(f"database {identifier} has no endpoint yet (status {db.get('DBInstanceStatus')})")
     secret = json.loads(secretsmanager.get_secret_value(SecretId=arn)["SecretString"])
     return DatabaseLogin(db["Engine"], endpoint["Address"], int(endpoint["Port"]), db.get("DBName") or "",
-                         secret.get("username") or db["MasterUsername"], secret["password"], arn)
+                         db["MasterUsername"], secret["password"], arn)  # the secret's user is the master user

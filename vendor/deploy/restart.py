@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from vendor.deploy.engine import Deployment, DeploymentFailed, HostDeployer, HostOutcome
+from vendor.deploy.engine import Deployment, DeploymentFailed, HostDeployer, HostOutcome, NoTraffic
 from vendor.deploy.env_file import write as write_env_file
 from vendor.ssh import SSHError, connect
 
@@ -37,16 +37,19 @@ def _restart_host(deployer: HostDeployer, outcome: HostOutcome) -> None:
         return
     archive, spec = previous
     deployer.log = posixpath.join(posixpath.dirname(archive), "logs", "scripts.log")
-    outcome.events.append("BlockTraffic")
-    deployer._guard("BlockTraffic", lambda: deployer.traffic.block(deployer.conn.host))
+    behind_balancer = not isinstance(deployer.traffic, NoTraffic)
+    if behind_balancer:
+        outcome.events.append("BlockTraffic")
+        deployer._guard("BlockTraffic", lambda: deployer.traffic.block(deployer.conn.host))
     if deployer.env_file is not None:
         deployer._guard("BeforeInstall", lambda: write_env_file(deployer.conn, deployer.env_file))
     for event in EVENTS:
         outcome.events.append(event)
         for script in spec.scripts(event):
             outcome.hook_seconds += deployer._hook(event, archive, script)
-    outcome.events.append("AllowTraffic")
-    deployer._guard("AllowTraffic", lambda: deployer.traffic.allow(deployer.conn.host))
+    if behind_balancer:
+        outcome.events.append("AllowTraffic")
+        deployer._guard("AllowTraffic", lambda: deployer.traffic.allow(deployer.conn.host))
 
 
 def restart(rollout) -> RestartResult:
