@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from vendor.config.defaults import is_production
 from vendor.config.model import Config
-from vendor.plan import delivery, policies
+from vendor.plan import alarms, delivery, policies
 from vendor.plan.naming import SSL_POLICY, Facts, Names, arn, names, shared_tags, stack_tags
 from vendor.plan.network import ANYWHERE, network
 from vendor.plan.resources import Ref, Resource
@@ -42,6 +42,7 @@ def stack(config: Config, facts: Facts) -> list[Resource]:
     out += _routing(config, n, net, own, lb_names)
     out += _fleet(config, facts, n, net)
     out += _database(config, n, net)
+    out += alarms.alarms(config, n, lb_names[0])
     out += delivery.delivery(config, facts, n)
     return out
 
