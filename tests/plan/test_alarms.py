@@ -39,3 +39,11 @@ def test_no_database_no_database_alarms():
     assert not res["metric alarm vend-globex-development-db-free-storage"].present
     assert res["metric alarm vend-globex-development-target-5xx"].props["dimensions"]["LoadBalancer"] == Ref(
         "load balancer", "vend-shared-1", "arn")
+
+
+def test_the_instance_role_may_read_what_the_env_file_needs():
+    policy = wanted("acme-production.yaml")["iam role vend-acme-production-instance"].props["policy"]
+    sids = {s["Sid"]: s for s in policy["Statement"]}
+    assert sids["OwnDatabase"]["Action"] == ["rds:DescribeDBInstances"]
+    assert sids["OwnDatabase"]["Resource"] == ["arn:aws:rds:eu-west-1:123456789012:db:vend-acme-production"]
+    assert sids["OwnParameters"]["Resource"] == ["arn:aws:ssm:eu-west-1:123456789012:parameter/vend/acme/production/*"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from vendor.runtime.env_file import PATH
+from vendor.runtime.env_file import APP_GROUPS, PATH
 from vendor.ssh import Connection, run, upload_bytes
 
-# The group the starter app runs as, per stack (root alone when the app runs as root).
-APP_GROUPS = {"php-apache": "www-data", "static-site": "root", "python": "root"}
+__all__ = ["APP_GROUPS", "EnvFile", "EnvFileFailed", "write"]
 
 
 class EnvFileFailed(RuntimeError):

@@ -16,6 +16,7 @@ from vendor.paths import PACKER_DIR
 from vendor.render import templates
 from vendor.render.hcl import Raw, attributes, comment, root_file, template_string
 from vendor.render.outputs import Copy, Output, Text
+from vendor.render.runtime_script import runtime_script
 
 # what each application stack needs in its image, before the customer's own packages
 STACK_PACKAGES = {
@@ -25,6 +26,7 @@ STACK_PACKAGES = {
 }
 VEND_SCRIPTS = ["install-packages.sh", "install-files.sh", "base.sh"]
 AGENT_SCRIPT = "codedeploy-agent.sh"
+RUNTIME_SCRIPT = "vend-runtime.sh"  # EC2 builds only, next to the agent (vendor/render/runtime_script.py)
 DEFAULT_EXECUTE = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
 STAGING_DIR = "/tmp/vend-files"
 
@@ -90,6 +92,7 @@ def render_packer(cf: ConfigFile, config_label: str, source: SourceFor | None = 
     ]
     outputs += [Copy(f"scripts/{name}", PACKER_DIR / "scripts" / name, executable=True)
                 for name in VEND_SCRIPTS + [AGENT_SCRIPT]]
+    outputs.append(Text(f"scripts/{RUNTIME_SCRIPT}", runtime_script(config), executable=True))
     outputs += [Copy(dst, cf.base_dir / src, executable=True) for dst, src in zip(scripts, config.image.scripts)]
     outputs += [Copy(dst, cf.base_dir / f.source) for dst, f in zip(uploads, config.image.files)]
     return outputs
@@ -188,7 +191,7 @@ def _agent() -> list[tuple[str, object]]:
     return [("only", ["amazon-ebs.image"]),
             ("environment_vars", [Raw(template_string("AWS_REGION=${var.region}"))]),
             ("execute_command", Raw("var.execute_command")),
-            ("script", Raw(template_string(f"${{path.root}}/scripts/{AGENT_SCRIPT}")))]
+            ("scripts", [Raw(template_string(f"${{path.root}}/scripts/{name}")) for name in (AGENT_SCRIPT, RUNTIME_SCRIPT)])]
 
 
 def _manifest(c: Config, manifest: str) -> list[tuple[str, object]]:

@@ -16,6 +16,9 @@ LINE = re.compile(r"^([A-Z_][A-Z0-9_]*)='(.*)'$")
 # Names vend writes itself; config vars may not take them.
 RESERVED = ("DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "VEND_BUCKET",
             "AWS_REGION", "AWS_DEFAULT_REGION", "VEND_CUSTOMER", "VEND_ENVIRONMENT", "VEND_CONFIG_VARS")
+# The group the starter app runs as, per stack (the env file is readable by it; root alone when
+# the app runs as root).
+APP_GROUPS = {"php-apache": "www-data", "static-site": "root", "python": "root"}
 URL_SCHEMES = {"postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 
 

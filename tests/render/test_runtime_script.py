@@ -1,0 +1,22 @@
+"""The EC2 image's env file writer install script: what the bake knows, the writer verbatim, valid sh."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from vendor.config.loader import load_config
+from vendor.render.runtime_script import runtime_script
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_install_script_carries_the_writer_and_the_settings(tmp_path):
+    script = runtime_script(load_config(str(ROOT / "configs" / "acme-production.yaml")).config)
+    assert "customer=acme\nenvironment=production\ngroup=www-data\ndatabase=vend-acme-production\n" in script
+    writer = script.split("<<'VEND_ENV_FILE_PY'\n", 1)[1].split("VEND_ENV_FILE_PY\n", 1)[0]
+    assert writer == (ROOT / "packer" / "scripts" / "vend-env-file.py").read_text()
+    path = tmp_path / "vend-runtime.sh"
+    path.write_text(script)
+    assert subprocess.run(["sh", "-n", str(path)], capture_output=True).returncode == 0
+    no_db = runtime_script(load_config(str(ROOT / "configs" / "globex-development.yaml")).config)
+    assert "group=root\ndatabase=\n" in no_db
