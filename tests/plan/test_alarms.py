@@ -47,3 +47,8 @@ def test_the_instance_role_may_read_what_the_env_file_needs():
     assert sids["OwnDatabase"]["Action"] == ["rds:DescribeDBInstances"]
     assert sids["OwnDatabase"]["Resource"] == ["arn:aws:rds:eu-west-1:123456789012:db:vend-acme-production"]
     assert sids["OwnParameters"]["Resource"] == ["arn:aws:ssm:eu-west-1:123456789012:parameter/vend/acme/production/*"]
+
+
+def test_log_retention_comes_from_the_config():
+    assert wanted("acme-production.yaml")["log group /vend/acme/production"].props == {"retention_days": 365}
+    assert wanted("acme-staging.yaml")["log group /vend/acme/staging"].props == {"retention_days": 30}

@@ -19,7 +19,6 @@ BUCKET, LOGS, TOPIC = "s3 bucket", "log group", "sns topic"
 LB, LISTENER, TG, RULE = "load balancer", "listener", "target group", "listener rule"
 LT, ASG, DB_SUBNETS, DB = "launch template", "auto-scaling group", "db subnet group", "database"
 DB_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
-LOG_RETENTION_DAYS = {True: 90, False: 30}
 REDIRECT = {"type": "redirect", "protocol": "HTTPS", "port": "443", "status": "HTTP_301"}
 NOT_FOUND = {"type": "fixed-response", "status": "503", "content_type": "text/plain", "body": "host not found"}
 
@@ -99,7 +98,7 @@ def _storage(config: Config, n: Names) -> list[Resource]:
     return [
         Resource(BUCKET, n.bucket, {"versioning": "Enabled", "encryption": "AES256", "public_access_blocked": True,
                                     "ownership": "BucketOwnerEnforced", "tags": stack_tags(config)}),
-        Resource(LOGS, n.log_group, {"retention_days": LOG_RETENTION_DAYS[is_production(config.environment)]}),
+        Resource(LOGS, n.log_group, {"retention_days": config.logs.retention_days}),
         Resource(TOPIC, n.topic, {"subscriptions": sorted(config.pipeline.approvers)} if approvals else {},
                  present=approvals, unordered=("subscriptions",)),
     ]
