@@ -28,4 +28,6 @@ def events(logs, group: str, *, start_ms: int | None = None, stream_prefix: str 
         token = page.get("nextToken")
         if not token:
             break
+    if stream_prefix:  # AWS filters by it already; moto 5.2.5 ignores logStreamNamePrefix
+        out = [e for e in out if e.stream.startswith(stream_prefix)]
     return sorted(out, key=lambda e: (e.timestamp, e.stream))
