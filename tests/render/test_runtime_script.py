@@ -20,3 +20,17 @@ def test_install_script_carries_the_writer_and_the_settings(tmp_path):
     assert subprocess.run(["sh", "-n", str(path)], capture_output=True).returncode == 0
     no_db = runtime_script(load_config(str(ROOT / "configs" / "globex-development.yaml")).config)
     assert "group=root\ndatabase=\n" in no_db
+
+
+def test_the_cloudwatch_agent_ships_the_app_deploy_and_system_logs():
+    import json
+
+    from vendor.render.runtime_script import cloudwatch_agent_config
+
+    files = json.loads(cloudwatch_agent_config(load_config(str(ROOT / "configs" / "acme-production.yaml")).config))
+    assert [(f["file_path"], f["log_stream_name"]) for f in files["logs"]["logs_collected"]["files"]["collect_list"]] == [
+        ("/var/log/apache2/access.log", "{instance_id}/access"), ("/var/log/apache2/error.log", "{instance_id}/error"),
+        ("/opt/codedeploy-agent/deployment-root/*/*/logs/scripts.log", "{instance_id}/deploy"),
+        ("/var/log/aws/codedeploy-agent/codedeploy-agent.log", "{instance_id}/codedeploy-agent"),
+        ("/var/log/syslog", "{instance_id}/syslog")]
+    assert {f["log_group_name"] for f in files["logs"]["logs_collected"]["files"]["collect_list"]} == {"/vend/acme/production"}

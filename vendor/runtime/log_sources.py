@@ -49,6 +49,13 @@ def sources(stack: str, customer: str, group_id: str, deployment_id: str | None)
     return [*app_sources(stack, customer), deploy_source(group_id, None)]
 
 
+def shipped(stack: str, customer: str) -> list[Source]:
+    """What the CloudWatch agent in the EC2 image ships, one stream `<instance id>/<label>` each."""
+    return [*app_sources(stack, customer), deploy_source("*", None),
+            Source("codedeploy-agent", "/var/log/aws/codedeploy-agent/codedeploy-agent.log"),
+            Source("syslog", "/var/log/syslog")]
+
+
 def parse_since(text: str) -> int:
     """Seconds, from `30s`, `10m`, `2h`, `1d`."""
     found = SINCE.match(text.strip())

@@ -1,6 +1,6 @@
 #!/bin/sh
 # EC2 builds only: install vend's env file writer, run at boot before the web server and by the
-# starter's BeforeInstall hook. It writes /etc/vend/app.env with the instance role (Parameter
+# starter's BeforeInstall hook, and the CloudWatch agent. It writes /etc/vend/app.env with the instance role (Parameter
 # Store, RDS, the RDS managed secret in Secrets Manager); see /usr/local/sbin/vend-env-file.
 set -eu
 cat > /etc/vend-runtime <<SETTINGS
@@ -226,4 +226,67 @@ UNIT
 if command -v systemctl >/dev/null 2>&1; then
     systemctl enable vend-env-file.service
 fi
-echo "vend: env file writer installed for acme/staging"
+# The CloudWatch agent ships the app's, the deployments' and the system's logs to the log group
+# /vend/acme/staging (streams <instance id>/<source>; `vend logs` reads them).
+region="${AWS_REGION:?AWS_REGION is required}"
+if command -v dpkg >/dev/null 2>&1; then
+    arch="$(dpkg --print-architecture)"
+    wget -q -O /tmp/amazon-cloudwatch-agent.deb \
+        "https://amazoncloudwatch-agent-${region}.s3.${region}.amazonaws.com/ubuntu/${arch}/latest/amazon-cloudwatch-agent.deb"
+    dpkg -i -E /tmp/amazon-cloudwatch-agent.deb
+    rm -f /tmp/amazon-cloudwatch-agent.deb
+else
+    (dnf install -y amazon-cloudwatch-agent || yum install -y amazon-cloudwatch-agent)
+fi
+install -d -m 0755 /opt/aws/amazon-cloudwatch-agent/etc
+cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'AGENT_CONFIG'
+{
+  "agent": {
+    "run_as_user": "root"
+  },
+  "logs": {
+    "logs_collected": {
+      "files": {
+        "collect_list": [
+          {
+            "file_path": "/var/log/apache2/access.log",
+            "log_group_name": "/vend/acme/staging",
+            "log_stream_name": "{instance_id}/access",
+            "timezone": "UTC"
+          },
+          {
+            "file_path": "/var/log/apache2/error.log",
+            "log_group_name": "/vend/acme/staging",
+            "log_stream_name": "{instance_id}/error",
+            "timezone": "UTC"
+          },
+          {
+            "file_path": "/opt/codedeploy-agent/deployment-root/*/*/logs/scripts.log",
+            "log_group_name": "/vend/acme/staging",
+            "log_stream_name": "{instance_id}/deploy",
+            "timezone": "UTC"
+          },
+          {
+            "file_path": "/var/log/aws/codedeploy-agent/codedeploy-agent.log",
+            "log_group_name": "/vend/acme/staging",
+            "log_stream_name": "{instance_id}/codedeploy-agent",
+            "timezone": "UTC"
+          },
+          {
+            "file_path": "/var/log/syslog",
+            "log_group_name": "/vend/acme/staging",
+            "log_stream_name": "{instance_id}/syslog",
+            "timezone": "UTC"
+          }
+        ]
+      }
+    }
+  }
+}
+AGENT_CONFIG
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 \
+    -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
+if command -v systemctl >/dev/null 2>&1; then
+    systemctl enable amazon-cloudwatch-agent.service
+fi
+echo "vend: env file writer and CloudWatch agent installed for acme/staging"
