@@ -34,3 +34,13 @@ def test_the_cloudwatch_agent_ships_the_app_deploy_and_system_logs():
         ("/var/log/aws/codedeploy-agent/codedeploy-agent.log", "{instance_id}/codedeploy-agent"),
         ("/var/log/syslog", "{instance_id}/syslog")]
     assert {f["log_group_name"] for f in files["logs"]["logs_collected"]["files"]["collect_list"]} == {"/vend/acme/production"}
+
+
+def test_the_image_gets_the_starter_apps_database_client(tmp_path):
+    from vendor.render.packer import packages
+
+    path = tmp_path / "shop-staging.yaml"
+    path.write_text((ROOT / "tests" / "config" / "minimal.yaml").read_text())  # python + postgres
+    assert packages(load_config(str(path)).config) == ["python3", "python3-venv", "curl", "postgresql-client"]
+    assert packages(load_config(str(ROOT / "configs" / "globex-development.yaml")).config) == [
+        "python3", "python3-venv", "curl"]  # no database

@@ -58,8 +58,14 @@ def file_names(config: Config) -> dict[str, str]:
             "plugins": "plugins.pkr.hcl", "manifest": "manifest.json"}
 
 
+# how each stack's starter app reaches its database (its health check queries it)
+DATABASE_PACKAGES = {("php-apache", "postgres"): ["php-pgsql"], ("php-apache", "mysql"): ["php-mysql"],
+                     ("php-apache", "mariadb"): ["php-mysql"], ("python", "postgres"): ["postgresql-client"]}
+
+
 def packages(config: Config) -> list[str]:
-    wanted = STACK_PACKAGES[config.app.stack] + config.image.packages
+    engine = config.database.engine if config.database else None
+    wanted = STACK_PACKAGES[config.app.stack] + DATABASE_PACKAGES.get((config.app.stack, engine), []) + config.image.packages
     return list(dict.fromkeys(wanted))
 
 
