@@ -80,3 +80,12 @@ def test_bad_names_are_refused_before_anything_is_stored(env):
     assert ssm.get_parameters_by_path(Path="/vend/cfgbad/staging/config/")["Parameters"] == []  # not even OK
     reserved = vend("config", "set", config, "DB_PASSWORD=x")
     assert reserved.exit_code == 2 and "DB_PASSWORD is set by vend itself" in reserved.output
+
+
+def test_aws_refusing_is_one_line(env, monkeypatch):
+    config, _, _ = env
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing answers there
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    failed = vend("config", "list", config)
+    assert failed.exit_code == 1 and failed.output.startswith("Error: cannot reach Parameter Store for cfgvars-staging: ")
+    assert "Traceback" not in failed.output

@@ -6,6 +6,7 @@ deployment, or at once with `--restart` (a rolling ApplicationStop/ApplicationSt
 """
 from __future__ import annotations
 
+import contextlib
 import getpass
 
 import click
@@ -28,6 +29,15 @@ def _store(cf):
         return env_values.config_vars(cf.config, env_values.account_of(sts))
     except (ClientError, BotoCoreError) as e:
         raise click.ClickException(f"cannot reach Parameter Store for {cf.config.slug}: {e}") from None
+
+
+@contextlib.contextmanager
+def _parameter_store(cf):
+    """AWS refusing a read or a change (access denied, throttled) is one line, not a traceback."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as e:
+        raise click.ClickException(f"Parameter Store of {cf.config.slug}: {e}") from None
 
 
 def _audit(cf, event: str, **fields) -> None:
@@ -67,7 +77,8 @@ def list_vars(config: str) -> None:
       vend config list configs/acme-staging.yaml
     """
     cf = load_config(config)
-    found = _store(cf).list()
+    with _parameter_store(cf):
+        found = _store(cf).list()
     if not found:
         click.echo(f"no config vars for {cf.config.slug} (vend config set {config} KEY=VALUE)")
     for v in found:
@@ -91,7 +102,8 @@ def get_var(config: str, key: str, reveal: bool) -> None:
         check_key(key)
     except BadVariable as e:
         raise click.BadParameter(str(e), param_hint="KEY")
-    found = _store(cf).get(key, reveal=reveal)
+    with _parameter_store(cf):
+        found = _store(cf).get(key, reveal=reveal)
     if found is None:
         raise click.ClickException(f"{key} is not set for {cf.config.slug} (see vend config list {config})")
     if reveal:
@@ -134,7 +146,8 @@ def set_vars(config: str, pairs: tuple[str, ...], secret: bool, restart: bool) -
     assignments = _assignments(pairs, secret)
     store = _store(cf)
     for key, value in assignments:
-        version = store.set(key, value, secret=secret)
+        with _parameter_store(cf):
+            version = store.set(key, value, secret=secret)
         _audit(cf, "config-set", key=key, secret=secret, version=version)
         click.echo(f"set {key} ({'secret' if secret else 'plain'}, v{version})")
     _after_change(cf, restart)
@@ -159,7 +172,8 @@ def unset_vars(config: str, keys: tuple[str, ...], restart: bool) -> None:
             check_key(key)
         except BadVariable as e:
             raise click.BadParameter(str(e), param_hint="KEY")
-        removed = store.unset(key)
+        with _parameter_store(cf):
+            removed = store.unset(key)
         if removed:
             _audit(cf, "config-unset", key=key)
         click.echo(f"unset {key}" if removed else f"{key} was not set")
