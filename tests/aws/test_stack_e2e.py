@@ -43,7 +43,7 @@ def test_production_lifecycle(cloud, tmp_path):
     path = copy_config("acme-production.yaml", tmp_path, {PRODUCTION_CERT: cert})
     cloud.bake("acme", "production")
     first, calls = run(cloud, load(path))
-    assert len(changed(first)) == 36 + 9 and calls.mutating > 0  # + the approvals service and subscription
+    assert len(changed(first)) == 36 + 9 + 5 and calls.mutating > 0  # + the approvals service and subscription, alarms
     assert {s.action for s in first.steps} == {"create"}
 
     again, calls = run(cloud, load(path))
@@ -52,6 +52,17 @@ def test_production_lifecycle(cloud, tmp_path):
 
     elb = cloud.client("elbv2")
     lb = elb.describe_load_balancers(Names=["vend-acme-production"])["LoadBalancers"][0]
+    alarms = {a["AlarmName"]: a for a in cloud.client("cloudwatch").describe_alarms(
+        AlarmNamePrefix="vend-acme-production-")["MetricAlarms"]}
+    topic = "arn:aws:sns:eu-west-1:123456789012:vend-acme-production-alarms"
+    assert sorted(alarms) == ["vend-acme-production-db-cpu", "vend-acme-production-db-free-storage",
+                              "vend-acme-production-target-5xx", "vend-acme-production-unhealthy-hosts"]
+    assert all(a["AlarmActions"] == [topic] and a["OKActions"] == [topic] for a in alarms.values())
+    unhealthy = alarms["vend-acme-production-unhealthy-hosts"]
+    assert {d["Name"]: d["Value"].split("/")[0] for d in unhealthy["Dimensions"]} == {
+        "LoadBalancer": "app", "TargetGroup": "targetgroup"}  # CloudWatch's dimension form, not the ARN
+    assert lb["LoadBalancerArn"].endswith(":loadbalancer/" + {d["Name"]: d["Value"] for d in unhealthy["Dimensions"]}["LoadBalancer"])
+    assert alarms["vend-acme-production-db-cpu"]["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": "vend-acme-production"}]
     listeners = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]}
     assert listeners[80]["DefaultActions"][0]["RedirectConfig"]["StatusCode"] == "HTTP_301"
     assert listeners[443]["Certificates"] == [{"CertificateArn": cert}]
@@ -74,16 +85,18 @@ def test_production_lifecycle(cloud, tmp_path):
     third, calls = run(cloud, load(path))
     assert changed(third) == ["update target group vend-acme-production",
                               "update launch template vend-acme-production",
-                              "update auto-scaling group vend-acme-production"]
+                              "update auto-scaling group vend-acme-production",
+                              "update sns topic vend-acme-production-alarms"]
     group = cloud.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=["vend-acme-production"])["AutoScalingGroups"][0]
     assert (group["MaxSize"], group["LaunchTemplate"]["Version"]) == (8, "2")
     assert calls.mutating_calls() == {"autoscaling:UpdateAutoScalingGroup": 1, "ec2:CreateLaunchTemplateVersion": 1,
-                                      "ec2:ModifyLaunchTemplate": 1, "elbv2:ModifyTargetGroupAttributes": 1}
+                                      "ec2:ModifyLaunchTemplate": 1, "sns:Subscribe": 1,
+                                      "elbv2:ModifyTargetGroupAttributes": 1}
     assert drain_seconds() == "60"
 
     gone, calls = run(cloud, load(path), executor.destroy)
-    assert len(changed(gone)) == 37
+    assert len(changed(gone)) == 37 + 5
     assert sorted(existing(cloud, load(path))) == [k.format(region="eu-west-1") for k in APPROVALS_SERVICE]
     snapshots = cloud.client("rds").describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
     assert [s["DBSnapshotIdentifier"][:27] for s in snapshots] == ["vend-acme-production-final-"]
@@ -97,7 +110,7 @@ def test_staging_lifecycle_keeps_the_shared_load_balancer(cloud, tmp_path):
     first, calls = run(cloud, load(path))
     assert changed(first)[:4] == ["create security group vend-shared-1-alb", "create load balancer vend-shared-1",
                                   "create listener vend-shared-1-http", "create listener vend-shared-1-https"]
-    assert len(changed(first)) == 23
+    assert len(changed(first)) == 28
     elb = cloud.client("elbv2")
     shared = elb.describe_load_balancers(Names=["vend-shared-1"])["LoadBalancers"][0]
     tags = elb.describe_tags(ResourceArns=[shared["LoadBalancerArn"]])["TagDescriptions"][0]["Tags"]
@@ -114,7 +127,7 @@ def test_staging_lifecycle_keeps_the_shared_load_balancer(cloud, tmp_path):
     assert calls.mutating_calls() == {"elbv2:ModifyRule": 1}
 
     gone, _ = run(cloud, load(path), executor.destroy)
-    assert len(changed(gone)) == 19
+    assert len(changed(gone)) == 24
     left = existing(cloud, load(path))
     assert sorted(left) == ["listener vend-shared-1-http", "listener vend-shared-1-https",
                             "load balancer vend-shared-1", "security group vend-shared-1-alb"]

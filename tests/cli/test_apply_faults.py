@@ -1,7 +1,7 @@
 """`vend apply` (the real CLI, a subprocess) while its AWS endpoint fails mid-apply.
 
 The endpoint is the embedded emulator (`python -m vendor.sandbox.emulator PORT`, its own process);
-the config is configs/globex-development.yaml (30 resources: network, shared ALB, fleet, pipeline).
+the config is configs/globex-development.yaml (33 resources: network, shared ALB, fleet, pipeline, alarms).
 Slow (a few emulator starts and full applies each): deselected from the normal suite, run by
 `scripts/bench --faults`.
 """
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow_fault
 
 CONFIG = Path(__file__).resolve().parents[2] / "configs" / "globex-development.yaml"
 REGION = "us-east-1"
-RESOURCES = 30
+RESOURCES = 33
 APPLY_TIMEOUT = 240
 
 
@@ -136,7 +136,7 @@ def test_emulator_restarted_mid_apply_fails_cleanly_and_a_reapply_converges(endp
 def test_endpoint_paused_mid_apply_then_resumed_completes_without_duplicates(endpoint, tmp_path, config):
     """Endpoint silent for a while mid-apply, back with its state: the apply waits and completes.
 
-    The emulator process is paused (SIGSTOP) for 3 s while the apply still has 20 resources to
+    The emulator process is paused (SIGSTOP) for 3 s while the apply still has 23 resources to
     go; after SIGCONT the apply completes, and a re-apply finds every resource once (nothing
     created twice, nothing to change)."""
     still_running = []
@@ -144,7 +144,7 @@ def test_endpoint_paused_mid_apply_then_resumed_completes_without_duplicates(end
     def stall(apply):
         endpoint.signal(signal.SIGSTOP)
         time.sleep(3)
-        still_running.append(apply.poll() is None)  # 20 resources to go: it was waiting for the endpoint
+        still_running.append(apply.poll() is None)  # 23 resources to go: it was waiting for the endpoint
         endpoint.signal(signal.SIGCONT)
 
     code, lines, stderr = apply_with(endpoint, tmp_path, config, after_done=10, fault=stall)

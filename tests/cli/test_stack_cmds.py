@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 from pathlib import Path
@@ -37,23 +38,25 @@ def test_plan_apply_status_destroy(globex):
     lines = planned.output.splitlines()
     assert lines[0] == f"Plan for globex/development in us-east-1 (endpoint {os.environ['AWS_ENDPOINT_URL']}):"
     assert lines[1:3] == ["  + create vpc vend-globex-development", "  + create internet gateway vend-globex-development"]
-    assert lines[-1] == "Plan: 30 to create, 0 to update, 0 to delete, 0 unchanged."
+    assert lines[-1] == "Plan: 33 to create, 0 to update, 0 to delete, 0 unchanged."
 
     as_json = json.loads(runner.invoke(plan, [globex, "--output", "json"]).output)
-    assert as_json["summary"] == {"create": 30, "update": 0, "delete": 0, "keep": 0, "blocked": 0}
+    assert as_json["summary"] == {"create": 33, "update": 0, "delete": 0, "keep": 0, "blocked": 0}
 
     applied = runner.invoke(apply, [globex])
     assert applied.exit_code == 0, applied.output
     assert "  + create pipeline vend-globex-development ..." in applied.output
-    assert "Apply complete: 30 created, 0 updated, 0 deleted, 0 unchanged." in applied.output
+    assert "Apply complete: 33 created, 0 updated, 0 deleted, 0 unchanged." in applied.output
 
     again = runner.invoke(apply, [globex])
-    assert "Apply complete: 0 created, 0 updated, 0 deleted, 30 unchanged." in again.output
+    assert "Apply complete: 0 created, 0 updated, 0 deleted, 33 unchanged." in again.output
     assert again.output.splitlines()[-1].endswith(" (0 mutating)")
 
     shown = runner.invoke(status, [globex])
     assert "  ok        pipeline vend-globex-development (vend-globex-development)" in shown.output
     assert "rule: priority " in shown.output
+    assert "  ok        metric alarm vend-globex-development-unhealthy-hosts (vend-globex-development-unhealthy-hosts)" in shown.output
+    assert re.search(r"^alarm: vend-globex-development-target-5xx (OK|ALARM|INSUFFICIENT_DATA)$", shown.output, re.M), shown.output
 
     refused = runner.invoke(destroy, [globex], input="n\n")
     assert refused.exit_code == 1 and refused.output.endswith("Nothing deleted.\n")
@@ -61,9 +64,9 @@ def test_plan_apply_status_destroy(globex):
 
     gone = runner.invoke(destroy, [globex, "--yes"])
     assert gone.exit_code == 0, gone.output
-    assert "Destroy complete: 26 deleted." in gone.output
+    assert "Destroy complete: 29 deleted." in gone.output
     final = runner.invoke(plan, [globex])
-    assert final.output.splitlines()[-1] == "Plan: 26 to create, 0 to update, 0 to delete, 4 unchanged."
+    assert final.output.splitlines()[-1] == "Plan: 29 to create, 0 to update, 0 to delete, 4 unchanged."
 
 
 def test_bad_config_is_a_user_error(tmp_path):

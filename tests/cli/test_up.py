@@ -147,6 +147,31 @@ def test_up_push_approve_rollout_rollback_down(sandbox):
     assert any(k.startswith("source/") and k.endswith(".tar.gz") for k in kept) and len(kept) == 2, kept
     assert all(f"s3://{BUCKET}/{k}" in out for k in kept), out
 
+    # the app's runtime: its env file points at the environment's real PostgreSQL server, the health
+    # check queries it on every host; a config var reaches every host, one at a time, with --restart
+    assert "PostgreSQL for vend-acme-production." in up.stdout and "running at 10.214." in again.stdout
+    for h in record.hosts.values():
+        with urllib.request.urlopen(f"http://{h['address']}/health.php", timeout=10) as response:
+            assert response.read().decode() == "ok (database answers)\n"
+    restart = vend(env, "config", "set", CONFIG, "FOO=bar", "--restart")
+    assert restart.returncode == 0, restart.stdout + restart.stderr
+    restarted = re.findall(r"^(i-\w+): restarted$", restart.stdout, re.M)
+    assert restarted == sorted(record.hosts), restart.stdout  # one host after another
+    for h in record.hosts.values():
+        with urllib.request.urlopen(f"http://{h['address']}/", timeout=10) as response:
+            assert "<p>FOO=bar</p>" in response.read().decode()
+    assert "FOO=bar" in front_door(svc.front_door)[1]
+    logs = vend(env, "logs", CONFIG, "--since", "10m")
+    assert logs.returncode == 0, logs.stderr
+    assert all(re.search(rf"^{iid} deploy \| \[\S+\] ApplicationStart ", logs.stdout, re.M) for iid in record.hosts), logs.stdout
+    assert re.search(r'^i-\w+ access \| .*"GET /health.php HTTP/1.1" 200', logs.stdout, re.M), logs.stdout
+    password = "P@55w0rd!"  # what moto's Secrets Manager keeps for a managed RDS master user
+    outputs = up.stdout + up.stderr + again.stdout + out + restart.stdout + restart.stderr + logs.stdout
+    assert password not in outputs and "P%4055w0rd%21" not in outputs
+    for path in state.rglob("*"):
+        if path.is_file() and path.stat().st_size < 5_000_000:
+            assert password.encode() not in path.read_bytes(), path
+
     # version 2 fails its ValidateService: the rollout stops at the first host and rolls it back
     index.write_text(index.read_text().replace("version 1", "version 2"))
     (repo / "scripts" / "validate_service.sh").write_text("#!/bin/sh\necho 'version 2 is broken'\nexit 1\n")
@@ -181,3 +206,4 @@ def test_up_push_approve_rollout_rollback_down(sandbox):
     assert [link for link in netns.list_links() if link.startswith(f"{record.prefix}-")] == []
     assert mounts_under(state) == [] and mounts_under(Path(tempfile.gettempdir()) / f"{record.prefix}-hosts") == []
     assert environments.load_all(state) == []
+    assert not Path(tempfile.gettempdir(), f"{record.prefix}-db").exists()  # the PostgreSQL server and its data

@@ -12,6 +12,9 @@ MINIMAL = (Path(__file__).parent / "minimal.yaml").read_text()
 
 # (case id, [(old text, new text), ...], expected problem lines with FILE standing for the file)
 CASES = [
+    ("log retention CloudWatch does not offer", [("    repository: shop", "    repository: shop\nlogs:\n  retention_days: 100")],
+     ["FILE:28 logs/retention_days: 100 is not one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, "
+      "1096, 1827, 2192, 2557, 2922, 3288 or 3653 (use one of the listed values)"]),
     ("unknown top-level key", [("region: eu-west-1", "region: eu-west-1\nregoin: x")],
      ["FILE:4 regoin: unknown key 'regoin' (did you mean 'region'?)"]),
     ("unknown nested key", [("  min: 1", "  minimum: 1")],

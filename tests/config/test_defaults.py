@@ -21,6 +21,7 @@ def test_production_defaults(tmp_path):
     c = _load(tmp_path, text)
     assert (c.database.multi_az, c.database.deletion_protection, c.database.backup_retention_days) == (True, True, 7)
     assert c.pipeline.require_approval is True
+    assert c.logs.retention_days == 90
 
 
 def test_other_environment_defaults(tmp_path):
@@ -28,6 +29,7 @@ def test_other_environment_defaults(tmp_path):
     assert (c.database.multi_az, c.database.deletion_protection, c.database.backup_retention_days) == (False, False, 1)
     assert c.pipeline.require_approval is False
     assert c.fleet.desired == c.fleet.min
+    assert c.logs.retention_days == 30
 
 
 def test_explicit_value_wins_over_environment_default(tmp_path):

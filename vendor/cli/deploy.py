@@ -11,6 +11,7 @@ from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.aws_flags import aws_flags
 from vendor.cli.errors import user_errors
+from vendor.cli.runtime_env import env_file_for
 from vendor.config.loader import ConfigFile, load_config
 from vendor.config.names import base
 from vendor.deploy.bundle import build_bundle, upload
@@ -42,6 +43,7 @@ def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, ro
     if hosts_file:
         listed = load_hosts(hosts_file, default_user=c.deploy.ssh.user, default_key=key)
         hosts, tg_arns, target_of = listed.hosts, [listed.target_group_arn] if listed.target_group_arn else [], None
+        env_file = None  # a static host list: vend does not own these hosts' runtime
     else:
         try:
             found = fleet(clients.client("autoscaling", region=c.region), clients.client("ec2", region=c.region),
@@ -51,6 +53,7 @@ def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, ro
         stand_ins = hosts_by_instance(default_state_dir())  # the sandbox's local hosts, if it runs
         hosts = [stand_ins.get(found.instance_ids[h.name], h) for h in found.hosts]
         tg_arns, target_of = found.target_group_arns, found.instance_ids.__getitem__
+        env_file = env_file_for(cf)
     traffic = None
     if tg_arns:
         inner = TargetGroupTraffic(clients.client("elbv2", region=c.region), tg_arns[0], c.routing.port,
@@ -58,7 +61,7 @@ def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, ro
         traffic = HealthGatedTraffic(inner, HealthCheck.from_routing(c.routing), grace=c.deploy.health_check_grace_seconds)
     return Rollout(hosts, _group(cf), group_state(cf), traffic=traffic, strategy=strategy or c.deploy.strategy,
                    auto_rollback=rollback and c.deploy.auto_rollback,
-                   on_output=lambda host, line: click.echo(f"  {host} | {line}"))
+                   on_output=lambda host, line: click.echo(f"  {host} | {line}"), env_file=env_file)
 
 
 def _report(result: RolloutResult) -> None:

@@ -6,7 +6,7 @@ import os
 import click
 
 from vendor.cli import bake as bake_cmds
-from vendor.cli import config_cmds, deploy, doctor, pipeline, up
+from vendor.cli import config_cmds, config_vars, deploy, doctor, logs, pipeline, up
 from vendor.cli import stack as stack_cmds
 from vendor.cli.sandbox import sandbox
 from vendor.cli.approvals import approvals
@@ -32,6 +32,7 @@ def cli() -> None:
     use_running_sandbox(os.environ)
 
 
-for command in [*config_cmds.COMMANDS, *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *doctor.COMMANDS,
+for command in [*config_cmds.COMMANDS, *config_vars.COMMANDS, *logs.COMMANDS,
+                *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *doctor.COMMANDS,
                 *pipeline.COMMANDS, *up.COMMANDS, appspec, buildspec, approvals, sandbox, release]:
     cli.add_command(command)

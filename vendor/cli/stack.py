@@ -221,6 +221,8 @@ def status(config, profile, region, shared_certificate, output) -> None:
             click.echo(f"endpoint: {key[len('load balancer '):]} {observed.attrs['dns']}")
         if observed is not None and key.startswith("listener rule "):
             click.echo(f"rule: priority {observed.attrs['priority']} on {observed.attrs['load_balancer']}")
+        if observed is not None and key.startswith("metric alarm "):
+            click.echo(f"alarm: {key[len('metric alarm '):]} {observed.attrs['state']}")
 
 
 COMMANDS = [plan, apply, destroy, status]

@@ -29,6 +29,8 @@ from vendor.config.names import base
 from vendor.paths import DEFAULT_BUILD_DIR
 from vendor.plan.stack import dedicated
 from vendor.sandbox import emulator, environments, services
+from vendor.sandbox import database as sandbox_database
+from vendor.cli.up_database import start_database
 from vendor.sandbox.certificates import self_signed
 from vendor.sandbox.hosts import missing_requirements
 from vendor.sandbox.stand_ins import bring_up, claim, tear_down
@@ -159,6 +161,7 @@ def up(config: str, commit: str | None, out: str) -> None:
     env, started = bring_up(state, claim(state, cf.config.slug, cf.config.region), ids, baked.ami.id)
     click.echo(f"  {len(ids)} local host(s) {'started' if started else 'running'} from {baked.ami.id} "
                f"(prefix {env.prefix}, subnet {env.subnet})")
+    start_database(state, cf, env)
     if started:
         _redeploy(cf)
     _step(6, "services")
@@ -191,6 +194,8 @@ def down(config: str) -> None:
         ctx, st = open_stack(cf, target)
         outcome = executor.destroy(ctx, st.resources, progress=_progress)
         click.echo(f"destroyed {outcome.changed} resource(s) of {cf.config.slug} in the emulator")
+    if sandbox_database.stop(state, cf.config.slug):
+        click.echo(f"stopped the PostgreSQL server of {cf.config.slug} (its data is gone with the emulator's RDS instance)")
     if env:
         tear_down(state, env)
         click.echo(f"stopped {len(env.hosts)} local host(s) of {cf.config.slug}")
@@ -202,6 +207,9 @@ def down(config: str) -> None:
 
 def stop_sandbox(state: Path) -> None:
     """Every environment's hosts, the services, the emulator and the local images."""
+    for server in sandbox_database.load_all(state):
+        sandbox_database.stop(state, server.slug)
+        click.echo(f"stopped the PostgreSQL server of {server.slug}")
     for env in environments.load_all(state):
         tear_down(state, env)
         click.echo(f"stopped {len(env.hosts)} local host(s) of {env.slug}")

@@ -11,6 +11,7 @@ ENVIRONMENT_DEFAULTS: dict[tuple[str, str], tuple[object, object]] = {
     ("database", "multi_az"): (True, False),
     ("database", "deletion_protection"): (True, False),
     ("pipeline", "require_approval"): (True, False),
+    ("logs", "retention_days"): (90, 30),
 }
 
 

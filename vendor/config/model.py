@@ -142,6 +142,16 @@ class Deploy(Strict):
     ssh: Ssh = Field(default_factory=Ssh)
 
 
+LogRetention = Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                       2922, 3288, 3653]
+
+
+class Logs(Strict):
+    """The environment's CloudWatch Logs group /vend/<customer>/<environment> (app, deploy and system logs)."""
+
+    retention_days: LogRetention | None = Field(None, description="Days CloudWatch Logs keeps them (one of CloudWatch's values, e.g. 30, 90, 365). Default: 90 in production, 30 elsewhere.")
+
+
 class App(Strict):
     stack: Literal["static-site", "php-apache", "python"] = Field(description="Starter appspec.yml, hook scripts and buildspec.yml to render.")
 
@@ -161,6 +171,7 @@ class Config(Strict):
     database: Database | None = Field(None, description="Omit for no database.")
     pipeline: Pipeline
     deploy: Deploy = Field(default_factory=Deploy)
+    logs: Logs = Field(default_factory=Logs)
 
     @property
     def slug(self) -> str:

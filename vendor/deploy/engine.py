@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from vendor.deploy.appspec import AppSpec, parse_appspec
+from vendor.deploy.env_file import EnvFile, write as write_env_file
 from vendor.deploy.lifecycle import Step, hook_env, steps
 from vendor.ssh import CommandTimeout, Connection, SSHError, run, upload, upload_bytes
 
@@ -70,8 +71,9 @@ class DeploymentFailed(Exception):
 
 class HostDeployer:
     def __init__(self, conn: Connection, deployment: Deployment, traffic: Traffic | None = None,
-                 on_output: Output | None = None):
+                 on_output: Output | None = None, env_file: EnvFile | None = None):
         self.conn, self.d = conn, deployment
+        self.env_file = env_file  # written before BeforeInstall; hooks get its variables
         self.traffic = traffic or NoTraffic()
         self.on_output = on_output or (lambda host, line: None)
         self.group_root = posixpath.join(DEPLOYMENT_ROOT, deployment.group_id)
@@ -102,6 +104,8 @@ class HostDeployer:
     # -- steps ------------------------------------------------------------------------------
 
     def _step(self, step: Step, bundle: bytes, spec: AppSpec, previous, outcome: HostOutcome) -> None:
+        if step.event == "BeforeInstall" and self.env_file is not None:
+            self._guard(step.event, lambda: write_env_file(self.conn, self.env_file))
         if step.event == "BlockTraffic":
             self._guard(step.event, lambda: self.traffic.block(self.conn.host))
         elif step.event == "AllowTraffic":
@@ -128,6 +132,8 @@ class HostDeployer:
                        group_name=self.d.group_name, group_id=self.d.group_id)
         args = {"script": posixpath.join(archive, script.location), "timeout": script.timeout,
                 "runas": script.runas, "env": env, "log": self.log}
+        if self.env_file is not None:
+            args["env_file"] = self.env_file.path
         try:
             result = run(self.conn, ["python3", AGENT_PATH, "hook", json.dumps(args)],
                          timeout=script.timeout + COMMAND_MARGIN,

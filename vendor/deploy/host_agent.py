@@ -9,8 +9,9 @@ over SSH as `python3 host_agent.py COMMAND JSON`. Commands:
                                                      remove what the group's last deployment
                                                      installed, apply `permissions` to what this
                                                      one installed (files copied, directories made)
-  hook     {"script", "timeout", "runas", "env", "log"}  run one hook script in its own process
-                                                     group; output to the log and to stdout;
+  hook     {"script", "timeout", "runas", "env", "log", "env_file"?}  run one hook script in its
+                                                     own process group, with the env file's
+                                                     variables; output to the log and to stdout;
                                                      on timeout the whole group is killed
   prune    {"group_root", "keep", "current"}         keep the newest `keep` deployment directories
 """
@@ -144,8 +145,22 @@ def _apply_permission(permission, files, directories):
             os.chmod(path, int(permission["mode"], 8))
 
 
-def hook(script, timeout, runas, env, log):
-    env = dict(os.environ, **env)
+def env_file_variables(path):
+    """KEY='value' lines of vend's env file (shell single quoting), as a dict."""
+    out = {}
+    if not path or not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            key, sep, value = line.partition("=")
+            if sep and key and not key.startswith("#") and len(value) >= 2 and value[0] == value[-1] == "'":
+                out[key] = value[1:-1].replace("'\\''", "'")
+    return out
+
+
+def hook(script, timeout, runas, env, log, env_file=None):
+    env = dict(os.environ, **env_file_variables(env_file), **env)
     argv = [script] if not runas or runas == "root" else ["runuser", "-u", runas, "--", script]
     os.chmod(script, os.stat(script).st_mode | 0o111)
     os.makedirs(os.path.dirname(log), exist_ok=True)

@@ -59,8 +59,9 @@ def appspec_of(bundle: bytes) -> AppSpec:
 class Rollout:
     def __init__(self, hosts: list, group: Group, state: GroupState, *, traffic=None,
                  strategy: str = "one-at-a-time", min_healthy: int | None = None, auto_rollback: bool = True,
-                 on_output=None, who: str | None = None):
+                 on_output=None, who: str | None = None, env_file=None):
         self.hosts, self.group, self.state = list(hosts), group, state
+        self.env_file = env_file  # vendor.deploy.env_file.EnvFile, written on every host
         self.traffic = traffic or NoTraffic()
         self.strategy, self.min_healthy, self.auto_rollback = strategy, min_healthy, auto_rollback
         self.on_output, self.who = on_output, who
@@ -108,7 +109,8 @@ class Rollout:
         self.state.audit("host-start", deployment_id=deployment_id, host=host.name, revision=revision)
         try:
             with connect(host) as conn:
-                outcome = HostDeployer(conn, deployment, self.traffic, self.on_output).deploy(bundle, appspec)
+                outcome = HostDeployer(conn, deployment, self.traffic, self.on_output,
+                                       env_file=self.env_file).deploy(bundle, appspec)
         except SSHError as e:
             outcome = HostOutcome(host.name, ok=False, failed_event="Connect", message=f"Connect: {e}")
         self.state.audit("host-end", deployment_id=deployment_id, host=host.name, ok=outcome.ok,

@@ -86,6 +86,8 @@ def instance(config: Config, facts: Facts, n: Names) -> dict:
         _allow("DatabaseSecret", ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
                [arn(facts, "secretsmanager", "secret:rds!db-*")],
                {"StringEquals": {"secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn": database}}),
+        # the env file writer baked into the image finds the endpoint and the secret's ARN here
+        _allow("OwnDatabase", ["rds:DescribeDBInstances"], [database]),
     )
 
 

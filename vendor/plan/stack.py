@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from vendor.config.defaults import is_production
 from vendor.config.model import Config
-from vendor.plan import approvals_service, delivery, policies
+from vendor.plan import alarms, approvals_service, delivery, policies
 from vendor.plan.naming import SSL_POLICY, Facts, Names, arn, names, shared_tags, stack_tags
 from vendor.plan.network import ANYWHERE, network
 from vendor.plan.resources import Ref, Resource
@@ -19,7 +19,6 @@ BUCKET, LOGS, TOPIC = "s3 bucket", "log group", "sns topic"
 LB, LISTENER, TG, RULE = "load balancer", "listener", "target group", "listener rule"
 LT, ASG, DB_SUBNETS, DB = "launch template", "auto-scaling group", "db subnet group", "database"
 DB_PORTS = {"postgres": 5432, "mysql": 3306, "mariadb": 3306}
-LOG_RETENTION_DAYS = {True: 90, False: 30}
 REDIRECT = {"type": "redirect", "protocol": "HTTPS", "port": "443", "status": "HTTP_301"}
 NOT_FOUND = {"type": "fixed-response", "status": "503", "content_type": "text/plain", "body": "host not found"}
 
@@ -43,6 +42,7 @@ def stack(config: Config, facts: Facts) -> list[Resource]:
     out += _routing(config, n, net, own, lb_names)
     out += _fleet(config, facts, n, net)
     out += _database(config, n, net)
+    out += alarms.alarms(config, n, lb_names[0])
     out += delivery.delivery(config, facts, n)
     return out
 
@@ -99,7 +99,7 @@ def _storage(config: Config, n: Names) -> list[Resource]:
     return [
         Resource(BUCKET, n.bucket, {"versioning": "Enabled", "encryption": "AES256", "public_access_blocked": True,
                                     "ownership": "BucketOwnerEnforced", "tags": stack_tags(config)}),
-        Resource(LOGS, n.log_group, {"retention_days": LOG_RETENTION_DAYS[is_production(config.environment)]}),
+        Resource(LOGS, n.log_group, {"retention_days": config.logs.retention_days}),
         # approvers get vend's mail from the approvals service, never AWS's own email subscriptions
         Resource(TOPIC, n.topic, {"subscriptions": []} if approvals else {},
                  present=approvals, unordered=("subscriptions",)),

@@ -17,7 +17,9 @@ SHARED = "_shared"
 TEMPLATE_SUFFIX = ".j2"
 # stacks that serve files from a document root: the health check path is a file there
 DOCUMENT_ROOTS = {"static-site": "site", "php-apache": "app"}
-HEALTH_PHP = "<?php\nhttp_response_code(200);\necho \"ok\\n\";\n"
+# The health check answers 200 only when the app can serve: with a database (DATABASE_URL in the
+# env file vend writes on every instance), only when the database answers a query.
+HEALTH_PHP = (APPSPEC_TEMPLATES_DIR / "php-apache" / "health.php.txt").read_text()
 
 
 def render_app(config: Config, prefix: str = "app") -> list[Output]:
@@ -26,7 +28,7 @@ def render_app(config: Config, prefix: str = "app") -> list[Output]:
     outputs: dict[str, Output] = {}
     for folder in (SHARED, config.app.stack):
         root = APPSPEC_TEMPLATES_DIR / folder
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".txt"):
             rel = path.relative_to(root).as_posix()
             executable = os.access(path, os.X_OK)
             if rel.endswith(TEMPLATE_SUFFIX):

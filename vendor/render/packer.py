@@ -16,6 +16,7 @@ from vendor.paths import PACKER_DIR
 from vendor.render import templates
 from vendor.render.hcl import Raw, attributes, comment, root_file, template_string
 from vendor.render.outputs import Copy, Output, Text
+from vendor.render.runtime_script import runtime_script
 
 # what each application stack needs in its image, before the customer's own packages
 STACK_PACKAGES = {
@@ -25,6 +26,7 @@ STACK_PACKAGES = {
 }
 VEND_SCRIPTS = ["install-packages.sh", "install-files.sh", "base.sh"]
 AGENT_SCRIPT = "codedeploy-agent.sh"
+RUNTIME_SCRIPT = "vend-runtime.sh"  # EC2 builds only, next to the agent (vendor/render/runtime_script.py)
 DEFAULT_EXECUTE = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh '{{ .Path }}'"
 STAGING_DIR = "/tmp/vend-files"
 
@@ -56,8 +58,14 @@ def file_names(config: Config) -> dict[str, str]:
             "plugins": "plugins.pkr.hcl", "manifest": "manifest.json"}
 
 
+# how each stack's starter app reaches its database (its health check queries it)
+DATABASE_PACKAGES = {("php-apache", "postgres"): ["php-pgsql"], ("php-apache", "mysql"): ["php-mysql"],
+                     ("php-apache", "mariadb"): ["php-mysql"], ("python", "postgres"): ["postgresql-client"]}
+
+
 def packages(config: Config) -> list[str]:
-    wanted = STACK_PACKAGES[config.app.stack] + config.image.packages
+    engine = config.database.engine if config.database else None
+    wanted = STACK_PACKAGES[config.app.stack] + DATABASE_PACKAGES.get((config.app.stack, engine), []) + config.image.packages
     return list(dict.fromkeys(wanted))
 
 
@@ -90,6 +98,7 @@ def render_packer(cf: ConfigFile, config_label: str, source: SourceFor | None = 
     ]
     outputs += [Copy(f"scripts/{name}", PACKER_DIR / "scripts" / name, executable=True)
                 for name in VEND_SCRIPTS + [AGENT_SCRIPT]]
+    outputs.append(Text(f"scripts/{RUNTIME_SCRIPT}", runtime_script(config), executable=True))
     outputs += [Copy(dst, cf.base_dir / src, executable=True) for dst, src in zip(scripts, config.image.scripts)]
     outputs += [Copy(dst, cf.base_dir / f.source) for dst, f in zip(uploads, config.image.files)]
     return outputs
@@ -188,7 +197,7 @@ def _agent() -> list[tuple[str, object]]:
     return [("only", ["amazon-ebs.image"]),
             ("environment_vars", [Raw(template_string("AWS_REGION=${var.region}"))]),
             ("execute_command", Raw("var.execute_command")),
-            ("script", Raw(template_string(f"${{path.root}}/scripts/{AGENT_SCRIPT}")))]
+            ("scripts", [Raw(template_string(f"${{path.root}}/scripts/{name}")) for name in (AGENT_SCRIPT, RUNTIME_SCRIPT)])]
 
 
 def _manifest(c: Config, manifest: str) -> list[tuple[str, object]]:

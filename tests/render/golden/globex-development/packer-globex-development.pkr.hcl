@@ -105,7 +105,7 @@ build {
     only             = ["amazon-ebs.image"]
     environment_vars = ["AWS_REGION=${var.region}"]
     execute_command  = var.execute_command
-    script           = "${path.root}/scripts/codedeploy-agent.sh"
+    scripts          = ["${path.root}/scripts/codedeploy-agent.sh", "${path.root}/scripts/vend-runtime.sh"]
   }
 
   post-processor "manifest" {

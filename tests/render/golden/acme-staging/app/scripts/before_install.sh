@@ -6,3 +6,6 @@ if ! grep -q 'vend-ports.conf' /etc/apache2/apache2.conf; then
     sed -i 's|^Include ports.conf|Include vend-ports.conf|' /etc/apache2/apache2.conf
 fi
 rm -f /var/www/html/index.html
+# On EC2 the image's writer refreshes the env file from Parameter Store and Secrets Manager
+# (vend's own rollout has already written it before this hook).
+if [ -x /usr/local/sbin/vend-env-file ]; then /usr/local/sbin/vend-env-file; fi
