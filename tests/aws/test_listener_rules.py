@@ -225,7 +225,7 @@ def test_twenty_concurrent_applies_get_distinct_priorities(moto_server):
 
 def test_twenty_concurrent_applies_racing_for_one_priority(moto_server, monkeypatch):
     """Every environment hashed to priority 1: they collide, retry, and still all get one."""
-    monkeypatch.setattr(priority, "start_priority", lambda customer, environment: 1)
+    monkeypatch.setattr(priority, "start_priority", lambda customer, environment, band: 1)
     c = clients(moto_server)
     alb = shared_alb(c, "vend-race-one", cidr=21)
     results, errors = apply_concurrently(moto_server, alb, 20, backoff=0.01, max_attempts=25)

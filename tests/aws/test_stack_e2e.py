@@ -10,6 +10,7 @@ import pytest
 
 from tests.aws.conftest import PRODUCTION_CERT, copy_config, load
 from vendor.aws import executor
+from vendor.aws.base import StackError
 from vendor.aws.calls import CallCounter, InjectedFault
 from vendor.aws.observe import observe
 from vendor.aws.stack_ops import load_stack
@@ -124,7 +125,7 @@ def test_staging_lifecycle_keeps_the_shared_load_balancer(cloud, tmp_path):
                                              "hosts: [staging.shop.acme.example]\n  paths: [/shop/*]"))
     third, calls = run(cloud, load(path))
     assert changed(third) == ["update listener rule vend-acme-staging-shared"]
-    assert calls.mutating_calls() == {"elbv2:ModifyRule": 1}
+    assert calls.mutating_calls() == {"elbv2:ModifyRule": 1, "elbv2:SetRulePriorities": 1}  # into the host+path band
 
     gone, _ = run(cloud, load(path), executor.destroy)
     assert len(changed(gone)) == 24
@@ -204,3 +205,42 @@ def _debug_diff(a, b):
     import difflib
     return "\n".join(difflib.unified_diff(json.dumps(a, indent=1, sort_keys=True).splitlines(),
                                           json.dumps(b, indent=1, sort_keys=True).splitlines(), lineterm=""))
+
+
+def test_a_shared_load_balancer_serves_one_vpc(cloud, tmp_path):
+    """globex creates its VPC and is first on vend-shared-1, so the shared ALB stands in globex's VPC.
+    acme (another VPC) is refused with the fix instead of failing in CreateRule; destroying globex
+    keeps what the shared ALB stands on and says why, instead of waiting for AWS to free it."""
+    region = "us-east-1"
+    cloud.certificate("*.example.com", shared=True, region=region)
+    cloud.bake("globex", "development", region)
+    cloud.bake("acme", "staging", region)
+    globex = copy_config("globex-development.yaml", tmp_path, {})
+    run(cloud, load(globex), region=region)
+    elb = cloud.client("elbv2", region)
+    shared_vpc = elb.describe_load_balancers(Names=["vend-shared-1"])["LoadBalancers"][0]["VpcId"]
+
+    ids = cloud.existing_network(region)
+    acme = copy_config("acme-staging.yaml", tmp_path, {**ids, "region: eu-west-1": f"region: {region}"})
+    with pytest.raises(StackError) as refused:
+        run(cloud, load(acme), region=region)
+    other = ids["vpc-0a1b2c3d4e5f60718"]
+    fix = ("a shared load balancer serves one VPC; in routing/shared_load_balancers list a shared load balancer of "
+           "this VPC (a new name is created there, e.g. vend-shared-2)")
+    assert str(refused.value) == (
+        f"security group vend-shared-1-alb: shared security group vend-shared-1-alb is in {shared_vpc}, this "
+        f"environment's VPC is {other}: {fix}; load balancer vend-shared-1: shared load balancer vend-shared-1 is in "
+        f"{shared_vpc}, this environment's VPC is {other}: {fix}")
+    assert elb.describe_target_groups()["TargetGroups"] == [
+        tg for tg in elb.describe_target_groups()["TargetGroups"] if tg["TargetGroupName"] != "vend-acme-staging"]
+
+    gone, _ = run(cloud, load(globex), executor.destroy, region=region)
+    kept = {s.key: s.note for s in gone.steps if s.action == "keep"}
+    why = (f"kept: shared load balancer vend-shared-1 (other customers' rules) stands in {shared_vpc}; the VPC can go "
+           "once no customer uses it: delete the shared load balancer, then destroy again")
+    assert kept == {"load balancer vend-shared-1": "shared", "security group vend-shared-1-alb": "shared",
+                    "listener vend-shared-1-http": "shared", "listener vend-shared-1-https": "shared",
+                    "vpc vend-globex-development": why, "internet gateway vend-globex-development": why,
+                    "subnet vend-globex-development-public-1": why, "subnet vend-globex-development-public-2": why,
+                    "route table vend-globex-development-public": why}
+    assert "delete subnet vend-globex-development-private-1" in changed(gone)

@@ -10,6 +10,7 @@ from vendor.plan.priority import (
     RulePlan,
     SharedLoadBalancer,
     WantedRule,
+    BANDS,
     free_priority,
     plan_rule,
     start_priority,
@@ -19,7 +20,7 @@ from vendor.plan.priority import (
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012"
 TG = f"{ARN}:targetgroup/vend-acme-production/1"
-ACME_START = 28591  # start_priority("acme", "production")
+ACME_START = 13659  # start_priority("acme", "production", BANDS[0]): WANTED has hosts and paths
 
 
 def https(lb: str) -> str:
@@ -50,17 +51,22 @@ def filler(name, count, *, start=1, listener=None):
 WANTED = WantedRule("acme", "production", ("shop.acme.example",), ("/*",), TG)
 
 
-def test_start_priority_is_a_stable_hash_in_range():
-    assert start_priority("acme", "production") == ACME_START
-    assert start_priority("acme", "staging") == 39997
-    assert start_priority("globex", "development") == 422
+def test_start_priority_is_a_stable_hash_in_the_band():
+    assert [b.name for b in BANDS] == ["host+path", "host-only", "path-only"]
+    assert [(b.low, b.high) for b in BANDS] == [(1, 16666), (16667, 33333), (33334, 50000)]
+    assert start_priority("acme", "production", BANDS[0]) == ACME_START
+    assert start_priority("acme", "staging", BANDS[1]) == 32982
+    assert start_priority("globex", "development", BANDS[2]) == 49282
 
 
-def test_free_priority_probes_upward_and_wraps():
+def test_free_priority_probes_upward_and_wraps_inside_the_band():
     assert free_priority({5, 6}, 5) == 7
     assert free_priority({50000, 1, 2}, 50000) == 3
     assert free_priority(set(), 1) == 1
     assert free_priority(set(range(1, 50001)), 10) is None
+    assert free_priority({16666, 1}, 16666, BANDS[0]) == 2
+    assert free_priority({33333, 16667}, 33333, BANDS[1]) == 16668
+    assert free_priority(set(range(16667, 33334)), 20000, BANDS[1]) is None
 
 
 def test_new_rule_gets_the_hashed_priority():
@@ -68,7 +74,7 @@ def test_new_rule_gets_the_hashed_priority():
 
 
 def test_rules_without_tags_are_occupied():
-    observed = lb("vend-shared-1", rule(ACME_START, hosts=["a.example"]), rule(ACME_START + 1, paths=["/b/*"]))
+    observed = lb("vend-shared-1", rule(ACME_START, hosts=["a.example"]), rule(ACME_START + 1, hosts=["b.example"], paths=["/b/*"]))
     plan = plan_rule(WANTED, [observed])
     assert (plan.action, plan.priority) == ("create", ACME_START + 2)
 
@@ -91,7 +97,7 @@ def test_reapply_keeps_the_existing_rule_and_priority():
 
 
 def test_host_case_and_order_do_not_count_as_a_change():
-    existing = rule(7, hosts=["B.example", "a.example"], owner=("acme", "production"))
+    existing = rule(20007, hosts=["B.example", "a.example"], owner=("acme", "production"))
     wanted = WantedRule("acme", "production", ("a.example", "b.example"), (), TG)
     assert plan_rule(wanted, [lb("vend-shared-1", existing)]).action == "keep"
 
@@ -118,8 +124,8 @@ def test_existing_rule_is_found_by_tags_on_a_later_load_balancer():
 
 def test_existing_rule_keeps_its_place_on_a_full_load_balancer():
     existing = rule(500, hosts=["shop.acme.example"], paths=["/*"], owner=("acme", "production"))
-    observed = lb("vend-shared-1", existing, *filler("vend-shared-1", 99))
-    plan = plan_rule(WantedRule("acme", "production", ("new.acme.example",), (), TG), [observed])
+    observed = lb("vend-shared-1", existing, *filler("vend-shared-1", 99, start=16667))
+    plan = plan_rule(WantedRule("acme", "production", ("new.acme.example",), ("/*",), TG), [observed])
     assert (plan.action, plan.priority) == ("modify", 500)
 
 
@@ -217,7 +223,7 @@ def test_overlap_is_refused_for_an_existing_rule_too():
 @pytest.mark.parametrize("theirs", [
     rule(40, hosts=["shop.acme.example"], paths=["/blog/*"], owner=("globex", "staging")),  # disjoint paths
     rule(41, hosts=["other.example"], owner=("globex", "staging")),  # other host
-    rule(42, paths=["/*"], owner=("globex", "staging")),  # path-only vs host rule: not compared
+    rule(40042, paths=["/*"], owner=("globex", "staging")),  # path-only rule in its band: the host rule comes first
     rule(43, hosts=["shop.acme.example"], listener=http("vend-shared-1"), owner=("globex", "staging")),
 ])
 def test_rules_that_cannot_match_the_same_request_on_the_listener_are_fine(theirs):
@@ -227,4 +233,111 @@ def test_rules_that_cannot_match_the_same_request_on_the_listener_are_fine(their
 
 def test_wanted_rule_from_a_config():
     config = load_config(CONFIGS / "acme-production.yaml").config
-    assert wanted_rule(config, TG) == WantedRule("acme", "production", ("shop.acme.example",), ("/*",), TG)
+    assert wanted_rule(config, TG) == WantedRule("acme", "production", ("shop.acme.example",), ("/*",), TG,
+                                                 config.routing.certificate_arn)
+
+
+# --- issue 14: specificity bands ---------------------------------------------------------------
+
+from vendor.plan.alb_match import route  # noqa: E402
+
+ACME_STAGING = WantedRule("acme", "staging", ("staging.shop.acme.example",), (), TG + "-acme")
+UMBRELLA = WantedRule("umbrella", "staging", (), ("/umbrella/*",), TG + "-umbrella")
+INITECH = WantedRule("initech", "staging", ("shop.initech.example",), ("/umbrella/*", "/app/*"), TG + "-initech")
+
+
+def _place(*wanted: WantedRule) -> list[ObservedRule]:
+    """Plan and 'create' each rule in turn on one load balancer, as successive applies would."""
+    placed = []
+    for w in wanted:
+        plan = plan_rule(w, [lb("vend-shared-1", *placed)])
+        placed.append(rule(plan.priority, hosts=w.hosts, paths=w.paths, owner=(w.customer, w.environment),
+                           tg=w.target_group_arn))
+    return placed
+
+
+@pytest.mark.parametrize("order", [(ACME_STAGING, UMBRELLA), (UMBRELLA, ACME_STAGING)])
+def test_a_host_only_rule_takes_its_hosts_requests_before_a_path_only_rule(order):
+    placed = _place(*order)
+    owner = lambda host, path: route(placed, host, path).owner  # noqa: E731
+    assert owner("staging.shop.acme.example", "/umbrella/") == ("acme", "staging")
+    assert owner("staging.shop.acme.example", "/") == ("acme", "staging")
+    assert owner("umbrella.example", "/umbrella/x") == ("umbrella", "staging")
+
+
+def test_bands_order_host_and_path_before_host_before_path():
+    placed = _place(UMBRELLA, ACME_STAGING, INITECH)
+    assert [(r.owner[0], r.priority) for r in placed] == [("umbrella", 35043), ("acme", 32982), ("initech", 13650)]
+    owner = lambda host, path: route(placed, host, path).owner[0]  # noqa: E731
+    assert owner("shop.initech.example", "/umbrella/a") == "initech"  # host and path beat the path alone
+    assert owner("staging.shop.acme.example", "/umbrella/a") == "acme"
+    assert owner("x.example", "/umbrella/a") == "umbrella"
+    assert route(placed, "shop.initech.example", "/other") is None  # the listener's default
+
+
+def test_a_host_and_path_rule_on_another_customers_host_is_refused():
+    placed = _place(ACME_STAGING)
+    thief = WantedRule("initech", "staging", ("staging.shop.acme.example",), ("/initech/*",), TG)
+    with pytest.raises(PriorityPlanError) as e:
+        plan_rule(thief, [lb("vend-shared-1", *placed)])
+    assert str(e.value) == (
+        "routing: hosts staging.shop.acme.example with paths /initech/* overlap the rule of customer acme environment "
+        "staging (hosts staging.shop.acme.example) at priority 32982 on vend-shared-1; " + OVERLAP_FIX)
+
+
+def test_a_path_only_rule_behind_a_host_rule_in_the_wrong_band_is_refused_with_the_fix():
+    """acme's rule from before the bands sits at 39997 (the old hash): a path-only rule in its band
+    would come first for acme's host, so it waits until acme's apply has moved its rule."""
+    old = rule(39997, hosts=["staging.shop.acme.example"], owner=("acme", "staging"))
+    with pytest.raises(PriorityPlanError) as e:
+        plan_rule(UMBRELLA, [lb("vend-shared-1", old)])
+    assert str(e.value) == (
+        "routing: paths /umbrella/* at priority 35043 and the rule of customer acme environment staging (hosts "
+        "staging.shop.acme.example) at priority 39997 on vend-shared-1 match the same requests and the path-only rule "
+        "would come first, taking the host's requests; apply customer acme environment staging first, which moves "
+        "its rule into the host-only band (16667..33333)")
+
+
+def test_a_rule_in_the_wrong_band_is_moved_into_its_band():
+    old = rule(39997, hosts=["staging.shop.acme.example"], owner=("acme", "staging"), tg=ACME_STAGING.target_group_arn)
+    plan = plan_rule(ACME_STAGING, [lb("vend-shared-1", old)])
+    assert plan == RulePlan("keep", "vend-shared-1", https("vend-shared-1"), 32982, old.rule_arn, moved_from=39997)
+    assert plan.describe() == "move rule from priority 39997 (path-only band) to priority 32982 on vend-shared-1"
+    narrower = WantedRule("acme", "staging", ("staging.shop.acme.example",), ("/shop/*",), ACME_STAGING.target_group_arn)
+    plan = plan_rule(narrower, [lb("vend-shared-1", old)])
+    assert (plan.action, plan.priority, plan.moved_from) == ("modify", 13285, 39997)
+    assert plan.describe() == ("modify conditions of rule and move it from priority 39997 (path-only band) to "
+                               "priority 13285 on vend-shared-1")
+
+
+def test_a_rule_in_its_band_never_moves():
+    placed = rule(17000, hosts=["staging.shop.acme.example"], owner=("acme", "staging"), tg=ACME_STAGING.target_group_arn)
+    assert plan_rule(ACME_STAGING, [lb("vend-shared-1", placed)]).priority == 17000
+
+
+CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/"
+
+
+def test_a_certificate_is_attached_with_the_rule_and_spills_with_it_to_the_next_load_balancer():
+    wanted = WantedRule("acme", "staging", ("staging.shop.acme.example",), (), TG, CERT + "acme")
+    plan = plan_rule(wanted, [lb("vend-shared-1")])
+    assert (plan.action, plan.load_balancer, plan.certificate) == ("create", "vend-shared-1", CERT + "acme")
+    assert plan.describe() == f"create rule at priority 32982 on vend-shared-1, attach certificate {CERT}acme"
+    full = SharedLoadBalancer("vend-shared-1", https("vend-shared-1"), (), tuple(f"{CERT}{i}" for i in range(25)))
+    plan = plan_rule(wanted, [full, lb("vend-shared-2")])
+    assert (plan.load_balancer, plan.certificate) == ("vend-shared-2", CERT + "acme")
+    assert plan_rule(ACME_STAGING, [full]).load_balancer == "vend-shared-1"  # no certificate: room for the rule
+    with pytest.raises(PriorityPlanError) as e:
+        plan_rule(wanted, [full])
+    assert str(e.value) == ("no room for the listener rule of customer acme environment staging: vend-shared-1 has "
+                            "0 of 100 rules and 25 of 25 certificates; add another load balancer to "
+                            "routing/shared_load_balancers")
+
+
+def test_an_attached_certificate_is_not_attached_again():
+    wanted = WantedRule("acme", "staging", ("staging.shop.acme.example",), (), TG, CERT + "acme")
+    existing = rule(17000, hosts=wanted.hosts, owner=("acme", "staging"))
+    attached = SharedLoadBalancer("vend-shared-1", https("vend-shared-1"), (existing,), (CERT + "acme",))
+    assert plan_rule(wanted, [attached]).certificate is None
+    bare = SharedLoadBalancer("vend-shared-1", https("vend-shared-1"), (existing,))
+    assert plan_rule(wanted, [bare]).certificate == CERT + "acme"  # found missing: attached again

@@ -72,7 +72,7 @@ def test_staging_uses_given_network_and_the_shared_alb():
     assert res["load balancer vend-shared-1"].props["subnets"] == ["subnet-0aa11bb22cc33dd44", "subnet-0ee55ff66aa77bb88"]
     assert res["listener rule vend-acme-staging-shared"].props == {
         "load_balancers": ["vend-shared-1"], "hosts": ["staging.shop.acme.example"], "paths": [],
-        "target_group": Ref("target group", "vend-acme-staging", "arn")}
+        "target_group": Ref("target group", "vend-acme-staging", "arn"), "band": "host-only", "certificate": None}
     assert not res["sns topic vend-acme-staging-approvals"].present
     assert [s["name"] for s in res["pipeline vend-acme-staging"].props["stages"]] == ["Source", "Build", "Deploy"]
 

@@ -8,7 +8,12 @@ is `vendor.plan.priority.plan_rule`; this module reads what it needs and carries
 - `PriorityInUse` (another apply took the priority between our read and our create) makes it
   re-read the load balancers and plan again, with a jittered exponential backoff, at most
   `max_attempts` creates;
-- an existing rule is modified in place (conditions and forward action), its priority untouched.
+- an existing rule is modified in place (conditions and forward action), its priority untouched,
+  unless it sits in the wrong specificity band: then SetRulePriorities moves it into its band
+  (`_carry_out` says in which order);
+- a rule with a certificate (SNI) attaches it to the HTTPS listener (AddListenerCertificates) and
+  names it in its `Certificate` tag, so destroying the environment removes it from the listener
+  when no other rule there names it.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from vendor.config.names import ownership_tags
 from vendor.plan.priority import (
     RULES_PER_LOAD_BALANCER,
     ObservedRule,
+    band_at,
     RulePlan,
     SharedLoadBalancer,
     WantedRule,
@@ -32,6 +38,7 @@ from vendor.plan.priority import (
 TAGS_PER_CALL = 20  # describe_tags takes at most 20 resource ARNs
 RULES_PER_PAGE = 400  # describe_rules' largest page: all of a listener's rules (100 + default) in one call
 HTTPS_PORT = 443
+CERTIFICATE_TAG = "Certificate"
 MAX_BACKOFF = 5.0
 
 
@@ -41,16 +48,22 @@ class ListenerRulesError(RuntimeError):
 
 @dataclass(frozen=True)
 class RuleResult:
-    action: str  # "created" | "modified" | "unchanged"
+    action: str  # "created" | "modified" | "moved" | "unchanged"
     load_balancer: str
     listener_arn: str
     rule_arn: str
     priority: int
     mutating_calls: int  # create_rule / modify_rule calls made, refused ones included
     conflicts: tuple[int, ...] = ()  # priorities refused with PriorityInUse, in order
+    moved_from: int | None = None  # the priority it had in the wrong band
+    certificate: str | None = None  # the certificate attached to the listener by this call
 
     def describe(self) -> str:
         text = f"{self.action} rule at priority {self.priority} on {self.load_balancer}"
+        if self.moved_from is not None:
+            text += f" (moved from priority {self.moved_from} in the {band_at(self.moved_from).name} band)"
+        if self.certificate:
+            text += f", certificate {self.certificate} attached"
         if len(self.conflicts) == 1:
             text += f" (priority {self.conflicts[0]} was taken by a concurrent apply)"
         elif self.conflicts:
@@ -61,6 +74,8 @@ class RuleResult:
 def rule_tags(wanted: WantedRule, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     tags = dict(extra or {})
     tags.update(ownership_tags(wanted.customer, wanted.environment))
+    if wanted.certificate_arn:
+        tags[CERTIFICATE_TAG] = wanted.certificate_arn
     return tags
 
 
@@ -117,8 +132,33 @@ def read_shared(elbv2, names: Sequence[str], *, attached: Collection[str] | None
         lb_arn, https_arn, listener_arns = _shared(elbv2, name)
         raw = _rules_of(elbv2, listener_arns)
         tagged = attached is None or lb_arn in attached or len(raw) < RULES_PER_LOAD_BALANCER
-        out.append(SharedLoadBalancer(name, https_arn, tuple(_with_tags(elbv2, raw, tagged))))
+        out.append(SharedLoadBalancer(name, https_arn, tuple(_with_tags(elbv2, raw, tagged)),
+                                      listener_certificates(elbv2, https_arn)))
     return tuple(out)
+
+
+def listener_certificates(elbv2, listener_arn: str) -> tuple[str, ...]:
+    """The listener's certificates besides its default one (SNI)."""
+    out, marker = [], None
+    while True:
+        page = elbv2.describe_listener_certificates(ListenerArn=listener_arn, **({"Marker": marker} if marker else {}))
+        out += [c["CertificateArn"] for c in page.get("Certificates", []) if not c.get("IsDefault")]
+        marker = page.get("NextMarker")
+        if not marker:
+            return tuple(dict.fromkeys(out))
+
+
+def release_certificate(elbv2, load_balancer: str, certificate: str, *, leaving_rule: str) -> bool:
+    """Remove `certificate` from the load balancer's HTTPS listener unless another rule there still
+    names it in its Certificate tag. True when removed."""
+    (shared,) = read_shared(elbv2, [load_balancer])
+    if certificate not in shared.certificates:
+        return False
+    if any(r.tag(CERTIFICATE_TAG) == certificate and r.rule_arn != leaving_rule for r in shared.rules):
+        return False
+    elbv2.remove_listener_certificates(ListenerArn=shared.https_listener_arn,
+                                       Certificates=[{"CertificateArn": certificate}])
+    return True
 
 
 def ensure_rule(elbv2, wanted: WantedRule, load_balancers: Sequence[str], *,
@@ -136,18 +176,19 @@ def ensure_rule(elbv2, wanted: WantedRule, load_balancers: Sequence[str], *,
     for attempt in range(1, max_attempts + 1):
         attached = attached_load_balancers(elbv2, wanted.target_group_arn)
         plan = plan_rule(wanted, read_shared(elbv2, load_balancers, attached=attached), avoid=avoid)
-        if plan.action == "keep":
-            return _result("unchanged", plan, plan.rule_arn, calls, conflicts)
-        if plan.action == "modify":
-            elbv2.modify_rule(RuleArn=plan.rule_arn, Conditions=conditions(wanted),
-                              Actions=forward(wanted.target_group_arn))
-            return _result("modified", plan, plan.rule_arn, calls + 1, conflicts)
-        calls += 1
+        if plan.certificate:
+            elbv2.add_listener_certificates(ListenerArn=plan.listener_arn,
+                                            Certificates=[{"CertificateArn": plan.certificate}])
+            calls += 1
         try:
-            created = elbv2.create_rule(
-                ListenerArn=plan.listener_arn, Priority=plan.priority, Conditions=conditions(wanted),
-                Actions=forward(wanted.target_group_arn),
-                Tags=[{"Key": k, "Value": v} for k, v in rule_tags(wanted, tags).items()])
+            if plan.action == "create":
+                calls += 1
+                created = elbv2.create_rule(
+                    ListenerArn=plan.listener_arn, Priority=plan.priority, Conditions=conditions(wanted),
+                    Actions=forward(wanted.target_group_arn),
+                    Tags=[{"Key": k, "Value": v} for k, v in rule_tags(wanted, tags).items()])
+                return _result("created", plan, created["Rules"][0]["RuleArn"], calls, conflicts)
+            calls += _carry_out(elbv2, plan, wanted, tags)
         except ClientError as error:
             if error.response["Error"]["Code"] != "PriorityInUse":
                 raise
@@ -156,16 +197,41 @@ def ensure_rule(elbv2, wanted: WantedRule, load_balancers: Sequence[str], *,
             if attempt < max_attempts:
                 sleep(min(MAX_BACKOFF, backoff * 2 ** (attempt - 1)) * rng.uniform(0.5, 1.5))
             continue
-        return _result("created", plan, created["Rules"][0]["RuleArn"], calls, conflicts)
+        action = "modified" if plan.action == "modify" else "moved" if plan.moved_from is not None else "unchanged"
+        return _result(action, plan, plan.rule_arn, calls, conflicts)
     raise ListenerRulesError(
         f"could not create the listener rule of customer {wanted.customer} environment {wanted.environment} "
         f"on {plan.load_balancer}: priorities {', '.join(map(str, conflicts))} were taken by concurrent applies "
         f"({len(conflicts)} times PriorityInUse); run apply again")
 
 
+def _carry_out(elbv2, plan: RulePlan, wanted: WantedRule, tags: Mapping[str, str] | None) -> int:
+    """Modify and/or move an existing rule; the number of mutating calls. A rule moving to a more
+    specific band is narrowed first, one moving to a less specific band is moved first: in between,
+    it never sits ahead of rules more specific than itself."""
+    calls = 0
+    earlier = plan.moved_from is not None and plan.priority < plan.moved_from
+    if plan.action == "modify" and (plan.moved_from is None or earlier):
+        calls += _modify(elbv2, plan, wanted, tags)
+    if plan.moved_from is not None:
+        elbv2.set_rule_priorities(RulePriorities=[{"RuleArn": plan.rule_arn, "Priority": plan.priority}])
+        calls += 1
+    if plan.action == "modify" and plan.moved_from is not None and not earlier:
+        calls += _modify(elbv2, plan, wanted, tags)
+    if plan.certificate:
+        elbv2.add_tags(ResourceArns=[plan.rule_arn], Tags=[{"Key": CERTIFICATE_TAG, "Value": plan.certificate}])
+        calls += 1
+    return calls
+
+
+def _modify(elbv2, plan: RulePlan, wanted: WantedRule, tags: Mapping[str, str] | None) -> int:
+    elbv2.modify_rule(RuleArn=plan.rule_arn, Conditions=conditions(wanted), Actions=forward(wanted.target_group_arn))
+    return 1
+
+
 def _result(action: str, plan: RulePlan, rule_arn: str, calls: int, conflicts: list[int]) -> RuleResult:
     return RuleResult(action, plan.load_balancer, plan.listener_arn, rule_arn, plan.priority, calls,
-                      tuple(conflicts))
+                      tuple(conflicts), plan.moved_from, plan.certificate)
 
 
 def _shared(elbv2, name: str) -> tuple[str, str, list[str]]:

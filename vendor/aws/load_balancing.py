@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from vendor.aws import listener_rules
 from vendor.aws.base import Handler, StackError, missing, resource_tags, tag_list, wait_until
-from vendor.plan.priority import WantedRule
+from vendor.plan.priority import WantedRule, band_at
 from vendor.plan.resources import Observed
 
 HEALTH = {"path": "HealthCheckPath", "interval": "HealthCheckIntervalSeconds", "timeout": "HealthCheckTimeoutSeconds",
@@ -176,7 +176,8 @@ class ListenerRule(Handler):
     def _wanted(self, ctx, props) -> WantedRule:
         tg = props.get("target_group")
         return WantedRule(ctx.tags["Customer"], ctx.tags["Environment"], tuple(props.get("hosts", ())),
-                          tuple(props.get("paths", ())), tg if isinstance(tg, str) else None)
+                          tuple(props.get("paths", ())), tg if isinstance(tg, str) else None,
+                          props.get("certificate"))
 
     def read(self, ctx, res, props):
         elbv2, me = ctx.client("elbv2"), (ctx.tags["Customer"], ctx.tags["Environment"])
@@ -188,18 +189,21 @@ class ListenerRule(Handler):
                 (shared,) = listener_rules.read_shared(elbv2, [name], attached=attached)
             except listener_rules.ListenerRulesError:
                 continue  # no such load balancer (yet), or no HTTPS listener: no rule there
-            own += [(name, rule) for rule in shared.rules if rule.owner == me]
+            own += [(name, rule, shared.certificates) for rule in shared.rules if rule.owner == me]
         if len(own) > 1:  # never "the first": which one is the environment's is for a person to say
-            where = ", ".join(f"priority {rule.priority} on {name} ({rule.rule_arn})" for name, rule in own)
+            where = ", ".join(f"priority {rule.priority} on {name} ({rule.rule_arn})" for name, rule, _ in own)
             raise StackError(f"customer {me[0]} environment {me[1]} has {len(own)} vend listener rules: {where}; "
                              "delete all but one of them, then apply again")
         if not own:
             return None
-        name, rule = own[0]
+        name, rule, attached_certificates = own[0]
+        certificate = rule.tag(listener_rules.CERTIFICATE_TAG)
         return Observed(rule.rule_arn, {
             "load_balancers": props["load_balancers"], "hosts": list(rule.hosts), "paths": list(rule.paths),
-            "target_group": rule.target_group_arns[0] if len(rule.target_group_arns) == 1 else None},
-            {"arn": rule.rule_arn, "priority": rule.priority, "load_balancer": name})
+            "target_group": rule.target_group_arns[0] if len(rule.target_group_arns) == 1 else None,
+            "band": band_at(rule.priority).name,
+            "certificate": certificate if certificate in attached_certificates else None},
+            {"arn": rule.rule_arn, "priority": rule.priority, "load_balancer": name, "certificate": certificate})
 
     @staticmethod
     def _attached_first(elbv2, names, attached: set[str]) -> list[str]:
@@ -218,10 +222,21 @@ class ListenerRule(Handler):
                                                  "load_balancer": result.load_balancer})
 
     def update(self, ctx, res, props, observed, changed):
-        return self.create(ctx, res, props)
+        result = self.create(ctx, res, props)
+        old = observed.attrs.get("certificate")
+        if old and old != props.get("certificate") and observed.attrs.get("load_balancer"):
+            elbv2 = ctx.client("elbv2")
+            if props.get("certificate") is None:
+                elbv2.remove_tags(ResourceArns=[observed.id], TagKeys=[listener_rules.CERTIFICATE_TAG])
+            listener_rules.release_certificate(elbv2, observed.attrs["load_balancer"], old, leaving_rule=observed.id)
+        return result
 
     def delete(self, ctx, res, observed):
-        ctx.client("elbv2").delete_rule(RuleArn=observed.id)
+        elbv2 = ctx.client("elbv2")
+        elbv2.delete_rule(RuleArn=observed.id)
+        certificate, lb = observed.attrs.get("certificate"), observed.attrs.get("load_balancer")
+        if certificate and lb:
+            listener_rules.release_certificate(elbv2, lb, certificate, leaving_rule=observed.id)
 
 
 HANDLERS = [TargetGroup(), LoadBalancer(), Listener(), ListenerRule()]

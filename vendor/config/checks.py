@@ -14,6 +14,8 @@ from vendor.config import engine_versions
 Finding = tuple[tuple, str, str]
 
 ALB_CONDITION_VALUES = 5  # values across all conditions of one listener rule
+ALB_VALUES_PER_CONDITION = 3  # values of one condition (routing/hosts, routing/paths)
+ALB_WILDCARDS = 5  # `*` and `?` across all conditions of one listener rule
 RESERVED_TAGS = names.OWNERSHIP_TAG_KEYS
 MAX_USER_TAGS = 50 - len(RESERVED_TAGS) - 1  # AWS allows 50; vend adds its own and SourceCommit
 ENGINE_MAJORS = {
@@ -118,6 +120,15 @@ def _routing(c: Config) -> list[Finding]:
     if len(r.hosts) + len(r.paths) > ALB_CONDITION_VALUES:
         out.append((("routing",), f"{len(r.hosts) + len(r.paths)} host and path values, an ALB rule takes "
                     f"at most {ALB_CONDITION_VALUES}", "use wildcards or fewer values"))
+    for key, example in (("hosts", "*.example.com"), ("paths", "/shop/*")):
+        values = getattr(r, key)
+        if len(values) > ALB_VALUES_PER_CONDITION:
+            out.append((("routing", key), f"{len(values)} {key}, an ALB rule condition takes at most "
+                        f"{ALB_VALUES_PER_CONDITION} values", f"use a wildcard such as {example}, or fewer {key}"))
+    wildcards = sum(v.count("*") + v.count("?") for v in [*r.hosts, *r.paths])
+    if wildcards > ALB_WILDCARDS:
+        out.append((("routing",), f"{wildcards} wildcards (* or ?) in hosts and paths, an ALB rule takes at most "
+                    f"{ALB_WILDCARDS}", "use fewer wildcards"))
     for key in ("hosts", "paths"):
         if len(set(getattr(r, key))) != len(getattr(r, key)):
             out.append((("routing", key), "a value is listed twice", "list each value once"))

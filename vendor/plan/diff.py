@@ -75,6 +75,9 @@ def step(resource: Resource, observed: Observed | None, known: Mapping[str, Obse
         return Step("create", resource, tuple(Change(k, None, shown(v)) for k, v in props.items()))
     found = changes(resource, resolve(dict(resource.props), known), observed)
     if resource.shared:
+        elsewhere = _in_another_vpc(resource, observed, known)
+        if elsewhere is not None:
+            return elsewhere
         kept = tuple(c for c in found if c.field in resource.current)
         if not kept:
             return Step("keep", resource, id=observed.id, note="shared")
@@ -87,6 +90,20 @@ def step(resource: Resource, observed: Observed | None, known: Mapping[str, Obse
                 "or change the config back")
         return Step("blocked", resource, found, observed.id, note)
     return Step("update", resource, found, observed.id)
+
+
+def _in_another_vpc(resource: Resource, observed: Observed, known: Mapping[str, Observed]) -> Step | None:
+    """A shared resource in another VPC than this environment's cannot serve it (AWS refuses
+    forwarding to a target group, or a security group reference, across VPCs): blocked, with the fix."""
+    wanted = resolve(dict(resource.props), known)
+    have = observed.props.get("vpc")
+    if "vpc" in wanted and have is not None and wanted["vpc"] != have:
+        want = wanted["vpc"] if is_resolved(wanted["vpc"]) else "a VPC this apply creates"
+        note = (f"shared {resource.key} is in {have}, this environment's VPC is {want}: a shared load balancer "
+                "serves one VPC; in routing/shared_load_balancers list a shared load balancer of this VPC "
+                "(a new name is created there, e.g. vend-shared-2)")
+        return Step("blocked", resource, (Change("vpc", have, shown(wanted["vpc"])),), observed.id, note)
+    return None
 
 
 def plan_apply(wanted: Sequence[Resource], observed: Mapping[str, Observed | None]) -> list[Step]:
@@ -109,13 +126,46 @@ def plan_apply(wanted: Sequence[Resource], observed: Mapping[str, Observed | Non
 def plan_destroy(wanted: Sequence[Resource], observed: Mapping[str, Observed | None]) -> list[Step]:
     """Deletes of every existing resource of the stack in reverse dependency order; shared ones stay."""
     out = []
+    holding = _holding_vpcs(wanted, observed)
     for resource in reversed(wanted):
         found = observed.get(resource.key)
         if found is None:
             continue
-        out.append(Step("keep", resource, id=found.id, note="shared") if resource.shared
-                   else Step("delete", resource, id=found.id))
+        held = _held(resource, found, holding)
+        if resource.shared:
+            out.append(Step("keep", resource, id=found.id, note="shared"))
+        elif held:
+            out.append(Step("keep", resource, id=found.id, note=held))
+        else:
+            out.append(Step("delete", resource, id=found.id))
     return out
+
+
+def _holding_vpcs(wanted: Sequence[Resource], observed: Mapping[str, Observed | None]) -> dict[str, list]:
+    """VPC id -> the shared load balancers (resource name, observed) in it."""
+    out: dict[str, list] = {}
+    for r in wanted:
+        found = observed.get(r.key)
+        if r.shared and r.kind == "load balancer" and found is not None and found.props.get("vpc"):
+            out.setdefault(found.props["vpc"], []).append((r.name, found))
+    return out
+
+
+def _held(resource: Resource, found: Observed, holding: Mapping[str, list]) -> str:
+    """Why a network resource of the environment stays: a shared load balancer still stands in it
+    (deleting it would wait for AWS's DependencyViolation to clear, which it never does)."""
+    vpc = found.id if resource.kind == "vpc" else found.props.get("vpc")
+    lbs = holding.get(vpc or "", [])
+    if not lbs or resource.kind not in ("vpc", "internet gateway", "subnet", "route table"):
+        return ""
+    in_use = {s for _, lb in lbs for s in lb.props.get("subnets", [])}
+    if resource.kind == "subnet" and found.id not in in_use:
+        return ""
+    if resource.kind == "route table" and not set(found.props.get("subnets", [])) & in_use:
+        return ""
+    names = ", ".join(name for name, _ in lbs)
+    return (f"kept: shared load balancer {names} (other customers' rules) stands in {vpc}; "
+            "the VPC can go once no customer uses it: delete the shared load balancer, then destroy again")
 
 
 def counts(steps: Sequence[Step]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from vendor.config.model import Config
 from vendor.plan import alarms, approvals_service, delivery, policies
 from vendor.plan.naming import SSL_POLICY, Facts, Names, arn, names, shared_tags, stack_tags
 from vendor.plan.network import ANYWHERE, network
+from vendor.plan.priority import band_of
 from vendor.plan.resources import Ref, Resource
 
 SG, ROLE, PROFILE = "security group", "iam role", "instance profile"
@@ -124,13 +125,15 @@ def _routing(config: Config, n: Names, net, own: bool, lb_names: list[str]) -> l
     health = {"path": hc.path, "interval": hc.interval_seconds, "timeout": hc.timeout_seconds,
               "healthy": hc.healthy_threshold, "unhealthy": hc.unhealthy_threshold, "matcher": hc.matcher}
     rule = {"load_balancers": lb_names, "hosts": list(r.hosts), "paths": list(r.paths),
-            "target_group": Ref(TG, n.base, "arn")}
+            "target_group": Ref(TG, n.base, "arn"), "band": band_of(r.hosts, r.paths).name}
+    # on a shared ALB the customer's certificate is served by SNI; a dedicated ALB has it as default
+    shared_rule = {**rule, "certificate": r.certificate_arn}
     return [
         Resource(TG, n.base, {"vpc": net.vpc, "port": r.port, "protocol": "HTTP", "health_check": health,
                               "deregistration_delay": r.deregistration_delay_seconds},
                  immutable=("vpc", "port", "protocol")),
         Resource(RULE, f"{n.base}-dedicated", rule if own else {"load_balancers": [n.base]}, present=own),
-        Resource(RULE, f"{n.base}-shared", rule if not own else {"load_balancers": list(r.shared_load_balancers)},
+        Resource(RULE, f"{n.base}-shared", shared_rule if not own else {"load_balancers": list(r.shared_load_balancers)},
                  present=not own),
     ]
 
