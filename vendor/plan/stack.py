@@ -78,8 +78,10 @@ def _alb(name: str, net, certificate: str | None, *, present: bool, shared: bool
                      immutable=("vpc",), unordered=("ingress",), create_only=("tags",), **flags),
             Resource(LB, name, {**props[1], **({"tags": tags} if tags and present else {})},
                      immutable=("vpc", "scheme"), unordered=("subnets",), create_only=("tags",), **flags),
-            Resource(LISTENER, f"{name}-http", props[2], immutable=("load_balancer",), **flags),
-            Resource(LISTENER, f"{name}-https", props[3], immutable=("load_balancer",), **flags)]
+            Resource(LISTENER, f"{name}-http", {**props[2], **({"tags": tags} if tags and present else {})},
+                     immutable=("load_balancer",), create_only=("tags",), **flags),
+            Resource(LISTENER, f"{name}-https", {**props[3], **({"tags": tags} if tags and present else {})},
+                     immutable=("load_balancer",), create_only=("tags",), **flags)]
 
 
 def _security_groups(config: Config, n: Names, net, lb_names: list[str]) -> list[Resource]:
