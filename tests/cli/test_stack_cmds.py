@@ -31,11 +31,18 @@ def globex(moto_url, monkeypatch, tmp_path):  # noqa: F811
     return str(path)
 
 
-def test_plan_apply_status_destroy(globex):
+def test_plan_apply_status_destroy(globex, moto_url):
+    cloud = Cloud(moto_url)
+    certificate = cloud.certificate("dev.globex.example", region="us-east-1")
+    config = Path(globex)
+    config.write_text(config.read_text().replace("  paths: [/globex/*]", "  paths: [/globex/*]\n  domain: dev.globex.example\n"
+                                                 f"  certificate_arn: {certificate}"))
     runner = CliRunner()
     planned = runner.invoke(plan, [globex])
     assert planned.exit_code == 0, planned.output
     lines = planned.output.splitlines()
+    rule = lines.index("  + create listener rule vend-globex-development-shared")
+    assert lines[rule + 1:rule + 3] == ["      band: path-only", f"      certificate: {certificate}"]
     assert lines[0] == f"Plan for globex/development in us-east-1 (endpoint {os.environ['AWS_ENDPOINT_URL']}):"
     assert lines[1:3] == ["  + create vpc vend-globex-development", "  + create internet gateway vend-globex-development"]
     assert lines[-1] == "Plan: 33 to create, 0 to update, 0 to delete, 0 unchanged."
@@ -52,6 +59,21 @@ def test_plan_apply_status_destroy(globex):
     assert "Apply complete: 0 created, 0 updated, 0 deleted, 33 unchanged." in again.output
     assert again.output.splitlines()[-1].endswith(" (0 mutating)")
 
+    elb = cloud.client("elbv2", "us-east-1")
+    lb = elb.describe_load_balancers(Names=["vend-shared-1"])["LoadBalancers"][0]["LoadBalancerArn"]
+    https = [l for l in elb.describe_listeners(LoadBalancerArn=lb)["Listeners"] if l["Port"] == 443][0]["ListenerArn"]
+    assert [c["CertificateArn"] for c in elb.describe_listener_certificates(ListenerArn=https)["Certificates"]
+            if not c["IsDefault"]] == [certificate]
+    [placed] = [r for r in elb.describe_rules(ListenerArn=https)["Rules"] if not r["IsDefault"]]
+    elb.set_rule_priorities(RulePriorities=[{"RuleArn": placed["RuleArn"], "Priority": 5}])  # as before the bands
+    moved = runner.invoke(plan, [globex])
+    assert (f"  ~ update listener rule vend-globex-development-shared ({placed['RuleArn']})\n"
+            "      band: host+path -> path-only\n") in moved.output
+    assert moved.output.splitlines()[-1] == "Plan: 0 to create, 1 to update, 0 to delete, 32 unchanged."
+    assert runner.invoke(apply, [globex]).exit_code == 0
+    [placed] = [r for r in elb.describe_rules(ListenerArn=https)["Rules"] if not r["IsDefault"]]
+    assert int(placed["Priority"]) >= 33334  # moved into the path-only band
+
     shown = runner.invoke(status, [globex])
     assert "  ok        pipeline vend-globex-development (vend-globex-development)" in shown.output
     assert "rule: priority " in shown.output
@@ -60,13 +82,21 @@ def test_plan_apply_status_destroy(globex):
 
     refused = runner.invoke(destroy, [globex], input="n\n")
     assert refused.exit_code == 1 and refused.output.endswith("Nothing deleted.\n")
-    assert "  - delete vpc vend-globex-development (vpc-" in refused.output
+    # the shared ALB vend created in globex's VPC stands on it: the VPC stays, and destroy says why
+    vpc = elb.describe_load_balancers(Names=["vend-shared-1"])["LoadBalancers"][0]["VpcId"]
+    assert (f"  = keep vpc vend-globex-development ({vpc})\n      kept: shared load balancer vend-shared-1 (other "
+            f"customers' rules) stands in {vpc}; the VPC can go once no customer uses it: delete the shared load "
+            "balancer, then destroy again\n") in refused.output
+    assert "  - delete subnet vend-globex-development-private-1 (subnet-" in refused.output
+    assert "Plan: 0 to create, 0 to update, 24 to delete, 5 unchanged." in refused.output
 
     gone = runner.invoke(destroy, [globex, "--yes"])
     assert gone.exit_code == 0, gone.output
-    assert "Destroy complete: 29 deleted." in gone.output
+    assert "Destroy complete: 24 deleted." in gone.output
+    assert [c["CertificateArn"] for c in elb.describe_listener_certificates(ListenerArn=https)["Certificates"]
+            if not c["IsDefault"]] == []  # globex's certificate left the shared listener with its rule
     final = runner.invoke(plan, [globex])
-    assert final.output.splitlines()[-1] == "Plan: 29 to create, 0 to update, 0 to delete, 4 unchanged."
+    assert final.output.splitlines()[-1] == "Plan: 24 to create, 0 to update, 0 to delete, 9 unchanged."
 
 
 def test_bad_config_is_a_user_error(tmp_path):

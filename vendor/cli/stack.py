@@ -178,11 +178,13 @@ def destroy(config, profile, region, shared_certificate, yes) -> None:
       vend destroy configs/acme-staging.yaml --yes
     """
     cf, target, ctx, st = _open(config, profile, region, shared_certificate)
-    steps = [s for s in plan_destroy(st.resources, observe(ctx, st.resources)) if s.action == "delete"]
+    planned = plan_destroy(st.resources, observe(ctx, st.resources))
+    steps = [s for s in planned if s.action == "delete"]
     if not steps:
         click.echo(f"Nothing to destroy for {cf.config.slug} in {ctx.region}.")
         return
-    click.echo(render_plan.text(steps, title=_title("Destroy", cf, target, ctx)), nl=False)
+    shown = [s for s in planned if s.action == "delete" or render_plan.kept_for_a_reason(s)]
+    click.echo(render_plan.text(shown, title=_title("Destroy", cf, target, ctx)), nl=False)
     if not yes and not click.confirm(f"Delete these {len(steps)} resources?", default=False):
         click.echo("Nothing deleted.")
         sys.exit(FAILED)

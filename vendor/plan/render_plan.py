@@ -8,6 +8,8 @@ from typing import Any
 from vendor.plan.diff import Step, counts
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "keep": "=", "blocked": "!"}
+# settings a create shows too: where a shared ALB's rule goes, and the certificate it attaches (SNI)
+SHOWN_ON_CREATE = ("band", "certificate")
 
 
 def _value(value: Any) -> str:
@@ -22,16 +24,24 @@ def summary(steps: Sequence[Step]) -> str:
     return text + (f", {n['blocked']} blocked" if n["blocked"] else "")
 
 
+def kept_for_a_reason(s: Step) -> bool:
+    """A resource that stays where it would be deleted (a VPC a shared load balancer stands in)."""
+    return s.action == "keep" and s.note.startswith("kept:")
+
+
 def text(steps: Sequence[Step], *, title: str, show_unchanged: bool = False) -> str:
     lines = [title]
     for s in steps:
-        if s.action == "keep" and not show_unchanged:
+        if s.action == "keep" and not show_unchanged and not kept_for_a_reason(s):
             continue
         where = f" ({s.id})" if s.id else ""
         lines.append(f"  {SYMBOLS[s.action]} {s.action} {s.key}{where}")
         if s.action in ("update", "blocked"):
             lines += [f"      {c.field}: {_value(c.old)} -> {_value(c.new)}" for c in s.changes]
-        if s.note and s.action != "keep":
+        elif s.action == "create" and s.resource.kind == "listener rule":
+            lines += [f"      {c.field}: {_value(c.new)}" for c in s.changes
+                      if c.field in SHOWN_ON_CREATE and c.new is not None]
+        if s.note and (s.action != "keep" or kept_for_a_reason(s)):
             lines.append(f"      {s.note}")
     lines.append(f"Plan: {summary(steps)}.")
     return "\n".join(lines) + "\n"
