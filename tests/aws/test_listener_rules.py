@@ -129,7 +129,8 @@ def test_quota_counts_all_listeners_and_spills_to_the_next_load_balancer(aws):
         raw_rule(c["elbv2"], alb["https"], i + 1, f"a{i}.example")
         raw_rule(c["elbv2"], alb["http"], i + 1, f"b{i}.example")
     second = shared_alb(c, "vend-shared-2", cidr=2)
-    result = ensure_rule(c["elbv2"], wanted(alb["tg"]), ["vend-shared-1", "vend-shared-2"])
+    # the target group in the second ALB's VPC: AWS (and the emulator) refuse forwarding across VPCs
+    result = ensure_rule(c["elbv2"], wanted(second["tg"]), ["vend-shared-1", "vend-shared-2"])
     assert (result.action, result.load_balancer, result.listener_arn, result.priority) == (
         "created", "vend-shared-2", second["https"], START)
 

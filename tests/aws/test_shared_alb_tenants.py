@@ -81,9 +81,10 @@ def _register(cloud, backends, customer: str) -> str:
     return instance["InstanceId"]
 
 
-def _acme(cloud, tmp_path, ids: dict, certificate: str):
-    """acme-staging.yaml applied as a whole stack, with its own certificate and without its database."""
-    routing = f"hosts: [{ACME_HOST}]\n  domain: {ACME_HOST}\n  certificate_arn: {certificate}"
+def _acme(cloud, tmp_path, ids: dict, certificate: str, zone: str):
+    """acme-staging.yaml applied as a whole stack, with its own certificate and hosted zone, without its database."""
+    routing = (f"hosts: [{ACME_HOST}]\n  domain: {ACME_HOST}\n  certificate_arn: {certificate}\n"
+               f"  hosted_zone_id: {zone}")
     path = copy_config("acme-staging.yaml", tmp_path, {f"hosts: [{ACME_HOST}]": routing, NO_DATABASE: "", **ids})
     cloud.bake("acme", "staging")
     _apply(cloud, path)
@@ -130,7 +131,9 @@ def test_tenants_of_one_shared_alb_get_exactly_their_requests(cloud, tmp_path, b
     cloud.certificate("*.example.com", shared=True)
     acme_cert = cloud.certificate(ACME_HOST)
     vpc = ids["vpc-0a1b2c3d4e5f60718"]
-    acme = _acme(cloud, tmp_path, ids, acme_cert)
+    route53 = cloud.client("route53")
+    zone = route53.create_hosted_zone(Name="shop.acme.example", CallerReference="acme")["HostedZone"]["Id"].split("/")[-1]
+    acme = _acme(cloud, tmp_path, ids, acme_cert, zone)
     _rule_only(cloud, "umbrella", vpc, paths=["/umbrella/*"])
     addresses = {_register(cloud, backends, c): "127.0.0.1" for c in ("acme", "umbrella")}
     elb = cloud.client("elbv2")
@@ -166,12 +169,21 @@ def test_tenants_of_one_shared_alb_get_exactly_their_requests(cloud, tmp_path, b
     finally:
         door.stop()
 
-    # acme's certificate is served on the shared HTTPS listener (SNI), and leaves with acme
+    # acme's certificate is served on the shared HTTPS listener (SNI), its host name is an alias of
+    # the shared ALB in its hosted zone; both leave with acme
     https = _https(elb)
     assert _extra_certificates(elb, https) == [acme_cert]
+    shared = elb.describe_load_balancers(Names=["vend-shared-1"])["LoadBalancers"][0]
+    assert _records(route53, zone) == [(ACME_HOST + ".", shared["DNSName"])]
     ctx = cloud.context()
     executor.destroy(ctx, load_stack(ctx, load(acme)).resources)
     assert _extra_certificates(elb, https) == []
+    assert _records(route53, zone) == []
+
+
+def _records(route53, zone: str) -> list[tuple[str, str]]:
+    sets = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    return [(r["Name"], r["AliasTarget"]["DNSName"].rstrip(".")) for r in sets if r["Type"] == "A"]
 
 
 def _conditions(elb, customer: str) -> dict:

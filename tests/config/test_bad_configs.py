@@ -89,6 +89,8 @@ CASES = [
      ["FILE:17 routing/paths: 4 paths, an ALB rule condition takes at most 3 values (use a wildcard such as /shop/*, or fewer paths)"]),
     ("six wildcards in one rule", [("  hosts: [shop.example.com]", "  hosts: ['*.a.example', '*.b.example']\n  paths: ['/a/*/*', '/b/*/*']")],
      ["FILE:15 routing: 6 wildcards (* or ?) in hosts and paths, an ALB rule takes at most 5 (use fewer wildcards)"]),
+    ("hosted zone without host names", [("  hosts: [shop.example.com]", "  paths: [/shop/*]\n  hosted_zone_id: Z0123456789ABC")],
+     ["FILE:17 routing/hosted_zone_id: a hosted zone is given but no host names to create records for (add routing/hosts or routing/domain, or remove hosted_zone_id)"]),
     ("health check timeout not below interval", [("timeout_seconds: 5", "timeout_seconds: 15")],
      ["FILE:20 routing/health_check/timeout_seconds: timeout 15s is not shorter than interval 15s (make the timeout shorter than the interval)"]),
     ("health check matcher malformed", [("    path: /health", "    path: /health\n    matcher: ok")],

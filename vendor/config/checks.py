@@ -145,6 +145,9 @@ def _routing(c: Config) -> list[Finding]:
     if r.certificate_arn and r.certificate_arn.split(":")[3] != c.region:
         out.append((("routing", "certificate_arn"), f"the certificate is in {r.certificate_arn.split(':')[3]}, "
                     f"the load balancer in {c.region}", f"use a certificate issued in {c.region}"))
+    if r.hosted_zone_id and not r.hosts and not r.domain:
+        out.append((("routing", "hosted_zone_id"), "a hosted zone is given but no host names to create records for",
+                    "add routing/hosts or routing/domain, or remove hosted_zone_id"))
     if len(set(r.shared_load_balancers)) != len(r.shared_load_balancers):
         out.append((("routing", "shared_load_balancers"), "a load balancer is listed twice", "list each once"))
     return out

@@ -99,6 +99,7 @@ class Routing(Strict):
     deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600, description="How long a host leaving the target group (e.g. for its deployment) keeps serving open requests; AWS's default is 300.")] = 30
     domain: Annotated[str | None, Field(pattern=P.DOMAIN, max_length=253, description="Custom domain; with a certificate, production gets a dedicated ALB.")] = None
     certificate_arn: Annotated[str | None, Field(pattern=P.CERT_ARN, description="ACM certificate for the custom domain.")] = None
+    hosted_zone_id: Annotated[str | None, Field(pattern=P.HOSTED_ZONE, description="Route 53 hosted zone: vend creates alias records for hosts and domain to the load balancer.")] = None
     shared_load_balancers: list[Annotated[str, Field(pattern=P.ALB_NAME)]] = Field(default_factory=lambda: ["vend-shared-1"], description="Shared ALBs in order of use; later ones take rules when earlier ones are full.")
 
 

@@ -22,6 +22,7 @@ PATH_PATTERN = r"^/[A-Za-z0-9_\-.$/~\"'@:+&()!,;=*?]*$"
 DOMAIN = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 CERT_ARN = r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$"
 ALB_NAME = r"^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$"
+HOSTED_ZONE = r"^[A-Z0-9]{1,32}$"
 ENGINE_VERSION = r"^[0-9]+(\.[0-9]+){0,2}$"
 DB_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,15}$"
 GIT_REF = r"^[A-Za-z0-9._/-]+$"
@@ -50,6 +51,7 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     PATH_PATTERN: ("a path pattern starting with /", "/shop/*"),
     DOMAIN: ("a lowercase domain name", "shop.example.com"),
     CERT_ARN: ("an ACM certificate ARN", "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e..."),
+    HOSTED_ZONE: ("a Route 53 hosted zone id", "Z0123456789ABCDEFGHIJ"),
     ALB_NAME: ("a load balancer name: letters, digits, hyphens, at most 32", "vend-shared-1"),
     ENGINE_VERSION: ("a version number", "16"),
     DB_NAME: ("a name of letters, digits and _, starting with a letter, at most 16", "app"),

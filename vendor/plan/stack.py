@@ -137,7 +137,19 @@ def _routing(config: Config, n: Names, net, own: bool, lb_names: list[str]) -> l
         Resource(RULE, f"{n.base}-dedicated", rule if own else {"load_balancers": [n.base]}, present=own),
         Resource(RULE, f"{n.base}-shared", shared_rule if not own else {"load_balancers": list(r.shared_load_balancers)},
                  present=not own),
+        _alias_records(config, n, own),
     ]
+
+
+def _alias_records(config: Config, n: Names, own: bool) -> Resource:
+    """A records in the config's hosted zone for its hosts and domain, aliases of the load balancer
+    the environment's rule is on (a shared ALB may be any of the listed ones)."""
+    r = config.routing
+    names = sorted({h.lower() for h in r.hosts} | ({r.domain} if r.domain else set()))
+    rule = f"{n.base}-dedicated" if own else f"{n.base}-shared"
+    props = {"zone": r.hosted_zone_id, "names": names, "load_balancer": Ref(RULE, rule, "load_balancer")}
+    return Resource("dns records", n.base, props if r.hosted_zone_id else {}, present=bool(r.hosted_zone_id),
+                    unordered=("names",))
 
 
 def _fleet(config: Config, facts: Facts, n: Names, net) -> list[Resource]:
