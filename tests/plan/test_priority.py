@@ -241,7 +241,8 @@ def test_wanted_rule_from_a_config():
 
 from vendor.plan.alb_match import route  # noqa: E402
 
-ACME_STAGING = WantedRule("acme", "staging", ("staging.shop.acme.example",), (), TG + "-acme")
+ACME_HOST = "staging.shop.acme.example"
+ACME_STAGING = WantedRule("acme", "staging", (ACME_HOST,), (), TG + "-acme")
 UMBRELLA = WantedRule("umbrella", "staging", (), ("/umbrella/*",), TG + "-umbrella")
 INITECH = WantedRule("initech", "staging", ("shop.initech.example",), ("/umbrella/*", "/app/*"), TG + "-initech")
 
@@ -341,3 +342,21 @@ def test_an_attached_certificate_is_not_attached_again():
     assert plan_rule(wanted, [attached]).certificate is None
     bare = SharedLoadBalancer("vend-shared-1", https("vend-shared-1"), (existing,))
     assert plan_rule(wanted, [bare]).certificate == CERT + "acme"  # found missing: attached again
+
+
+def test_two_rules_in_the_wrong_bands_do_not_wait_for_each_other():
+    """Before the bands: umbrella's path-only rule at 11574 comes before acme's host-only rule at
+    39997. Either may apply first; each moves into its band, and after both the order is right."""
+    acme_old = rule(39997, hosts=[ACME_HOST], owner=("acme", "staging"), tg=ACME_STAGING.target_group_arn)
+    umbrella_old = rule(11574, paths=["/umbrella/*"], owner=("umbrella", "staging"), tg=UMBRELLA.target_group_arn)
+    first = plan_rule(ACME_STAGING, [lb("vend-shared-1", acme_old, umbrella_old)])
+    assert (first.priority, first.moved_from) == (32982, 39997)
+    second = plan_rule(UMBRELLA, [lb("vend-shared-1", acme_old, umbrella_old)])
+    assert (second.priority, second.moved_from) == (35043, 11574)
+
+
+def test_a_move_that_would_put_a_host_rule_behind_a_path_only_rule_is_refused():
+    acme_old = rule(5000, hosts=[ACME_HOST], owner=("acme", "staging"), tg=ACME_STAGING.target_group_arn)
+    stray = rule(20000, paths=["/umbrella/*"])  # unmanaged, in the host-only band
+    with pytest.raises(PriorityPlanError, match=r"move that rule into the path-only band \(33334..50000\)$"):
+        plan_rule(ACME_STAGING, [lb("vend-shared-1", acme_old, stray)])

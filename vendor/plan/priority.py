@@ -184,7 +184,7 @@ def plan_rule(wanted: WantedRule, load_balancers: Sequence[SharedLoadBalancer], 
                                         f"{lb.name} to move the rule of customer {me[0]} environment {me[1]} to; "
                                         f"{FIX_FULL}")
             moved_from = rule.priority
-        _refuse_conflicts(wanted, priority, lb, rule.listener_arn, rule.rule_arn)
+        _refuse_conflicts(wanted, priority, lb, rule.listener_arn, rule.rule_arn, was=rule.priority)
         same = (sorted(h.lower() for h in rule.hosts) == sorted(h.lower() for h in wanted.hosts)
                 and sorted(rule.paths) == sorted(wanted.paths)
                 and (wanted.target_group_arn is None or rule.target_group_arns == (wanted.target_group_arn,)))
@@ -235,7 +235,10 @@ def _fullness(lb: SharedLoadBalancer, wanted: WantedRule) -> str:
 
 
 def _refuse_conflicts(wanted: WantedRule, priority: int, lb: SharedLoadBalancer, listener_arn: str,
-                      own_arn: str | None) -> None:
+                      own_arn: str | None, was: int | None = None) -> None:
+    """`was`: the priority the existing rule has now. Moving it may leave a wrong order as it was
+    (the other rule's apply moves that one), never make one: two rules each in the wrong band must
+    not wait for each other."""
     mine = band_of(wanted.hosts, wanted.paths)
     for rule in sorted(lb.rules, key=lambda r: r.priority):
         if rule.listener_arn != listener_arn or rule.rule_arn == own_arn or not overlaps(wanted, rule):
@@ -248,8 +251,10 @@ def _refuse_conflicts(wanted: WantedRule, priority: int, lb: SharedLoadBalancer,
             raise PriorityPlanError(f"routing: {_conditions(wanted.hosts, wanted.paths)} overlap {whose} "
                                     f"({_conditions(rule.hosts, rule.paths)}) at priority {rule.priority} on "
                                     f"{lb.name}; change routing/hosts or routing/paths so no request matches both rules")
-        host_first = priority < rule.priority if wanted.hosts else rule.priority < priority
-        if host_first:
+        def host_first(mine_at: int) -> bool:
+            return mine_at < rule.priority if wanted.hosts else rule.priority < mine_at
+
+        if host_first(priority) or (was is not None and not host_first(was)):
             continue
         fix = (f"apply customer {owner[0]} environment {owner[1]} first, which moves its rule into the "
                f"{theirs.name} band ({theirs.low}..{theirs.high})" if owner else
