@@ -48,6 +48,18 @@ class Cloud:
         kwargs = {"Tags": tags} if tags else {}
         return self.client("acm", region).import_certificate(Certificate=cert, PrivateKey=key, **kwargs)["CertificateArn"]
 
+    def delete_shared_alb(self, name: str = "vend-shared-1", region: str = REGION) -> None:
+        """Delete a shared ALB vend created (it outlives every environment by design), its listeners
+        and its security group: the session's moto server is shared, and a shared ALB serves one VPC."""
+        elbv2, ec2 = self.client("elbv2", region), self.client("ec2", region)
+        lb = elbv2.describe_load_balancers(Names=[name])["LoadBalancers"][0]
+        for listener in elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
+            elbv2.delete_listener(ListenerArn=listener["ListenerArn"])
+        elbv2.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        groups = ec2.describe_security_groups(Filters=[{"Name": "tag:Name", "Values": [f"{name}-alb"]}])
+        for group in groups["SecurityGroups"]:
+            ec2.delete_security_group(GroupId=group["GroupId"])
+
     def existing_network(self, region: str = REGION, subnet_prefix: int = 24) -> dict[str, str]:
         """A VPC with 2 public and 2 private subnets (/subnet_prefix each), as a customer would already have."""
         ec2 = self.client("ec2", region)

@@ -179,6 +179,13 @@ def test_tenants_of_one_shared_alb_get_exactly_their_requests(cloud, tmp_path, b
     executor.destroy(ctx, load_stack(ctx, load(acme)).resources)
     assert _extra_certificates(elb, https) == []
     assert _records(route53, zone) == []
+    for customer in ("umbrella", "initech"):
+        tg = elb.describe_target_groups(Names=[f"vend-{customer}-staging"])["TargetGroups"][0]["TargetGroupArn"]
+        for rule in elb.describe_rules(ListenerArn=https)["Rules"]:
+            if not rule["IsDefault"] and rule["Actions"][0].get("TargetGroupArn") == tg:
+                elb.delete_rule(RuleArn=rule["RuleArn"])
+        elb.delete_target_group(TargetGroupArn=tg)
+    cloud.delete_shared_alb()  # the session's moto server is shared: the next shared ALB stands in its own VPC
 
 
 def _records(route53, zone: str) -> list[tuple[str, str]]:
