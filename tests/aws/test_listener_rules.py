@@ -8,7 +8,8 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from tests.aws.elb_helpers import CREDENTIALS, REGION, aws_env, clients, shared_alb, target_group  # noqa: F401  (aws_env: autouse fixture)
-from vendor.aws.listener_rules import ListenerRulesError, RuleResult, ensure_rule, read_rules, read_shared
+from vendor.aws.listener_rules import (ListenerRulesError, RuleResult, ensure_rule, read_rules, read_shared,
+                                      release_certificate)
 from vendor.plan import priority
 from vendor.plan.priority import PriorityPlanError, WantedRule, start_priority
 
@@ -83,6 +84,49 @@ def test_changed_conditions_and_target_are_modified_in_place(aws):
     [observed] = read_rules(c["elbv2"], [alb["https"]])
     assert (observed.hosts, observed.paths, observed.target_group_arns, observed.priority) == (
         ("www.acme.example",), ("/shop/*",), (new_tg,), first.priority)
+
+
+def test_a_rule_in_the_wrong_band_is_moved_with_set_rule_priorities(aws):
+    c, alb = aws
+    old = c["elbv2"].create_rule(  # acme's host-only rule as placed before the bands, in the path-only band
+        ListenerArn=alb["https"], Priority=40000, Actions=[{"Type": "forward", "TargetGroupArn": alb["tg"]}],
+        Conditions=[{"Field": "host-header", "HostHeaderConfig": {"Values": ["shop.acme.example"]}}],
+        Tags=[{"Key": "ManagedBy", "Value": "vend"}, {"Key": "Customer", "Value": "acme"},
+              {"Key": "Environment", "Value": "production"}])["Rules"][0]["RuleArn"]
+    elbv2 = Recording(c["elbv2"])
+    moved = ensure_rule(elbv2, wanted(alb["tg"], paths=()), ["vend-shared-1"])
+    host_band = start_priority("acme", "production", priority.BANDS[1])
+    assert (moved.action, moved.rule_arn, moved.priority, moved.moved_from) == ("moved", old, host_band, 40000)
+    assert [n for n in elbv2.calls if not n.startswith("describe")] == ["set_rule_priorities"]
+    assert moved.describe() == (f"moved rule at priority {host_band} on vend-shared-1 "
+                                "(moved from priority 40000 in the path-only band)")
+    assert read_rules(c["elbv2"], [alb["https"]])[0].priority == host_band
+    assert ensure_rule(c["elbv2"], wanted(alb["tg"], paths=()), ["vend-shared-1"]).action == "unchanged"
+
+
+CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100"
+
+
+def _sni(c, listener):
+    found = c["elbv2"].describe_listener_certificates(ListenerArn=listener)["Certificates"]
+    return [x["CertificateArn"] for x in found if not x["IsDefault"]]
+
+
+def test_a_certificate_is_attached_with_the_rule_and_released_by_the_last_rule_naming_it(aws):
+    c, alb = aws
+    acme = WantedRule("acme", "production", ("shop.acme.example",), (), alb["tg"], CERT)
+    created = ensure_rule(c["elbv2"], acme, ["vend-shared-1"])
+    assert (created.action, created.certificate, _sni(c, alb["https"])) == ("created", CERT, [CERT])
+    tags = c["elbv2"].describe_tags(ResourceArns=[created.rule_arn])["TagDescriptions"][0]["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags}["Certificate"] == CERT
+    twin = WantedRule("acme", "staging", ("staging.acme.example",), (), alb["tg"], CERT)  # the same certificate
+    other = ensure_rule(c["elbv2"], twin, ["vend-shared-1"])
+    assert other.certificate is None and _sni(c, alb["https"]) == [CERT]  # attached once
+    c["elbv2"].delete_rule(RuleArn=created.rule_arn)
+    assert release_certificate(c["elbv2"], "vend-shared-1", CERT, leaving_rule=created.rule_arn) is False
+    c["elbv2"].delete_rule(RuleArn=other.rule_arn)
+    assert release_certificate(c["elbv2"], "vend-shared-1", CERT, leaving_rule=other.rule_arn) is True
+    assert _sni(c, alb["https"]) == []
 
 
 def test_priority_in_use_between_read_and_create_is_retried(aws):

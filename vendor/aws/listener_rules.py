@@ -28,10 +28,10 @@ from vendor.config.names import ownership_tags
 from vendor.plan.priority import (
     RULES_PER_LOAD_BALANCER,
     ObservedRule,
-    band_at,
     RulePlan,
     SharedLoadBalancer,
     WantedRule,
+    band_at,
     plan_rule,
 )
 
@@ -53,7 +53,7 @@ class RuleResult:
     listener_arn: str
     rule_arn: str
     priority: int
-    mutating_calls: int  # create_rule / modify_rule calls made, refused ones included
+    mutating_calls: int  # create/modify/move/certificate calls made, refused ones included
     conflicts: tuple[int, ...] = ()  # priorities refused with PriorityInUse, in order
     moved_from: int | None = None  # the priority it had in the wrong band
     certificate: str | None = None  # the certificate attached to the listener by this call
@@ -188,7 +188,7 @@ def ensure_rule(elbv2, wanted: WantedRule, load_balancers: Sequence[str], *,
                     Actions=forward(wanted.target_group_arn),
                     Tags=[{"Key": k, "Value": v} for k, v in rule_tags(wanted, tags).items()])
                 return _result("created", plan, created["Rules"][0]["RuleArn"], calls, conflicts)
-            calls += _carry_out(elbv2, plan, wanted, tags)
+            calls += _carry_out(elbv2, plan, wanted)
         except ClientError as error:
             if error.response["Error"]["Code"] != "PriorityInUse":
                 raise
@@ -205,26 +205,26 @@ def ensure_rule(elbv2, wanted: WantedRule, load_balancers: Sequence[str], *,
         f"({len(conflicts)} times PriorityInUse); run apply again")
 
 
-def _carry_out(elbv2, plan: RulePlan, wanted: WantedRule, tags: Mapping[str, str] | None) -> int:
+def _carry_out(elbv2, plan: RulePlan, wanted: WantedRule) -> int:
     """Modify and/or move an existing rule; the number of mutating calls. A rule moving to a more
     specific band is narrowed first, one moving to a less specific band is moved first: in between,
     it never sits ahead of rules more specific than itself."""
     calls = 0
     earlier = plan.moved_from is not None and plan.priority < plan.moved_from
     if plan.action == "modify" and (plan.moved_from is None or earlier):
-        calls += _modify(elbv2, plan, wanted, tags)
+        calls += _modify(elbv2, plan, wanted)
     if plan.moved_from is not None:
         elbv2.set_rule_priorities(RulePriorities=[{"RuleArn": plan.rule_arn, "Priority": plan.priority}])
         calls += 1
     if plan.action == "modify" and plan.moved_from is not None and not earlier:
-        calls += _modify(elbv2, plan, wanted, tags)
+        calls += _modify(elbv2, plan, wanted)
     if plan.certificate:
         elbv2.add_tags(ResourceArns=[plan.rule_arn], Tags=[{"Key": CERTIFICATE_TAG, "Value": plan.certificate}])
         calls += 1
     return calls
 
 
-def _modify(elbv2, plan: RulePlan, wanted: WantedRule, tags: Mapping[str, str] | None) -> int:
+def _modify(elbv2, plan: RulePlan, wanted: WantedRule) -> int:
     elbv2.modify_rule(RuleArn=plan.rule_arn, Conditions=conditions(wanted), Actions=forward(wanted.target_group_arn))
     return 1
 
