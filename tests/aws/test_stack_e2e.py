@@ -115,11 +115,13 @@ def test_staging_lifecycle_keeps_the_shared_load_balancer(cloud, tmp_path):
     elb = cloud.client("elbv2")
     shared = elb.describe_load_balancers(Names=["vend-shared-1"])["LoadBalancers"][0]
     tags = elb.describe_tags(ResourceArns=[shared["LoadBalancerArn"]])["TagDescriptions"][0]["Tags"]
-    assert {t["Key"]: t["Value"] for t in tags} == {"Name": "vend-shared-1", "ManagedBy": "vend", "Shared": "true"}
+    vpc = ids["vpc-0a1b2c3d4e5f60718"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"Name": "vend-shared-1", "ManagedBy": "vend", "Shared": "true",
+                                                   "Vpc": vpc}
     for listener in elb.describe_listeners(LoadBalancerArn=shared["LoadBalancerArn"])["Listeners"]:
         tags = elb.describe_tags(ResourceArns=[listener["ListenerArn"]])["TagDescriptions"][0]["Tags"]
         assert {t["Key"]: t["Value"] for t in tags} == {  # not the first customer's Customer/Environment
-            "Name": f"vend-shared-1-{listener['Protocol'].lower()}", "ManagedBy": "vend", "Shared": "true"}
+            "Name": f"vend-shared-1-{listener['Protocol'].lower()}", "ManagedBy": "vend", "Shared": "true", "Vpc": vpc}
     assert shared["VpcId"] == ids["vpc-0a1b2c3d4e5f60718"]
 
     again, calls = run(cloud, load(path))

@@ -72,7 +72,7 @@ def _alb(name: str, net, certificate: str | None, *, present: bool, shared: bool
               "ssl_policy": SSL_POLICY, "default": NOT_FOUND}]
     if not present:
         props = [{}, {}, {}, {}]
-    tags = shared_tags() if shared else None
+    tags = {**shared_tags(), "Vpc": net.vpc} if shared else None  # a shared ALB serves one VPC: the tag says which
     flags = {"present": present, "shared": shared}
     return [Resource(SG, f"{name}-alb", {**props[0], **({"tags": tags} if tags and present else {})},
                      immutable=("vpc",), unordered=("ingress",), create_only=("tags",), **flags),
