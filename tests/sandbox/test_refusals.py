@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from vendor.sandbox import refusals
+from vendor.sandbox.certificates import self_signed
 
 REGION = "eu-west-1"
 
@@ -126,7 +127,8 @@ def test_more_than_25_certificates_per_load_balancer_are_refused(moto_url):
     acm = boto3.client("acm", region_name=REGION, endpoint_url=moto_url,
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     lb = elbv2.describe_listeners(ListenerArns=[listener])["Listeners"][0]["LoadBalancerArn"]
-    default = acm.request_certificate(DomainName="default.example")["CertificateArn"]
+    cert, key = self_signed("default.example")
+    default = acm.import_certificate(Certificate=cert, PrivateKey=key)["CertificateArn"]  # ISSUED
     https = [elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=port, Certificates=[{"CertificateArn": default}],
                                    DefaultActions=_forward(tg))["Listeners"][0]["ListenerArn"] for port in (443, 8443)]
     fake = [f"arn:aws:acm:{REGION}:123456789012:certificate/00000000-0000-0000-0000-{i:012d}" for i in range(26)]
