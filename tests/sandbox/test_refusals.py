@@ -78,7 +78,12 @@ def test_a_rule_with_six_values_is_refused(moto_url):
     conditions[1]["PathPatternConfig"]["Values"].pop()
     rule = elbv2.create_rule(ListenerArn=listener, Priority=10, Actions=_forward(tg), Conditions=conditions)
     conditions[1]["PathPatternConfig"]["Values"].append("/c")
-    _refused(lambda: elbv2.modify_rule(RuleArn=rule["Rules"][0]["RuleArn"], Conditions=conditions), "ValidationError")
+    message = _refused(lambda: elbv2.modify_rule(RuleArn=rule["Rules"][0]["RuleArn"], Conditions=conditions),
+                       "ValidationError")
+    assert message == "A rule can have at most 5 condition values in all; 6 were given"
+    four = [{"Field": "host-header", "HostHeaderConfig": {"Values": ["a.example", "b.example", "c.example", "d.example"]}}]
+    message = _refused(lambda: elbv2.modify_rule(RuleArn=rule["Rules"][0]["RuleArn"], Conditions=four), "ValidationError")
+    assert message == "A rule condition ('host-header') can have at most 3 values; 4 were given"
 
 
 def test_a_rule_with_six_wildcards_is_refused(moto_url):
@@ -90,7 +95,11 @@ def test_a_rule_with_six_wildcards_is_refused(moto_url):
                                                  Conditions=conditions), "ValidationError")
     assert message == "A rule can have at most 5 wildcards; 6 were given"
     conditions[1]["PathPatternConfig"]["Values"] = ["/a/*/*", "/b/*"]
-    elbv2.create_rule(ListenerArn=listener, Priority=10, Actions=_forward(tg), Conditions=conditions)
+    rule = elbv2.create_rule(ListenerArn=listener, Priority=10, Actions=_forward(tg), Conditions=conditions)
+    conditions[1]["PathPatternConfig"]["Values"] = ["/a/*/*", "/b/*?"]
+    message = _refused(lambda: elbv2.modify_rule(RuleArn=rule["Rules"][0]["RuleArn"], Conditions=conditions),
+                       "ValidationError")
+    assert message == "A rule can have at most 5 wildcards; 6 were given"
 
 
 def test_a_rule_forwarding_to_a_target_group_in_another_vpc_is_refused(moto_url):
