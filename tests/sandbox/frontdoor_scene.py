@@ -44,8 +44,11 @@ class Scene:
                                       Targets=[{"Id": a, "Port": p} for a, p in targets])
 
 
-def scene(moto_url: str, counter: Path, *, port: int = 8080, target_type: str = "ip") -> Scene:
-    elbv2_changes.publish(counter)
+def scene(moto_url: str, counter: Path, *, port: int = 8080, target_type: str = "ip", publish: bool = True) -> Scene:
+    """`publish`: this process's moto (the tests' in-process server) counts changes into `counter`;
+    False when the emulator is its own process and publishes there."""
+    if publish:
+        elbv2_changes.publish(counter)
     session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
     ec2, elbv2, acm = (session.client(n, endpoint_url=moto_url) for n in ("ec2", "elbv2", "acm"))
     tag = uuid.uuid4().hex[:8]
@@ -78,6 +81,7 @@ class Load:
     path: str = "/"
     sent: int = 0
     failures: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)  # seconds, of the answered ones
     bodies: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -106,6 +110,7 @@ class Load:
             delay = due - time.monotonic()
             if delay > 0 and self._stop.wait(delay):
                 break
+            began = time.monotonic()
             try:
                 conn.request("GET", self.path, headers={"Host": self.host})
                 response = conn.getresponse()
@@ -121,4 +126,5 @@ class Load:
                     self.failures.append(outcome)
                 else:
                     self.bodies[body] = self.bodies.get(body, 0) + 1
+                    self.latencies.append(time.monotonic() - began)
         conn.close()

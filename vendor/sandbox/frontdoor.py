@@ -124,6 +124,7 @@ class FrontDoor:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         client = (writer.get_extra_info("peername") or ("",))[0]
+        http1.no_delay(writer)
         try:
             while True:
                 request = await http1.read_request(reader)
