@@ -47,7 +47,7 @@ async def _backend() -> None:
                 await writer.drain()
                 if not request.keep_alive:
                     break
-        except (ConnectionError, asyncio.IncompleteReadError, http1.BadRequest):
+        except (ConnectionError, asyncio.IncompleteReadError, http1.BadRequest, asyncio.CancelledError):
             pass
         finally:
             writer.close()

@@ -1,6 +1,7 @@
 """The local front door routes real HTTP requests like the listener rules, across healthy targets."""
 from __future__ import annotations
 
+import http.client
 import http.server
 import socket
 import threading
@@ -161,3 +162,52 @@ def test_an_unhealthy_target_is_skipped(moto_url, tmp_path, counting):
         before = b.hits
         assert _answers(door, scene.host) == [(200, "127.0.0.2")] * 8
         assert b.hits == before
+
+
+def test_bodies_pass_both_ways_over_one_pooled_connection_and_a_closed_one_is_replaced():
+    connections = []
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            connections.append(self.connection)
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            answer = f"{self.headers['X-Forwarded-For']} {self.headers.get('Expect')} ".encode() + body
+            self.send_response(201)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in (answer[:3], answer[3:]):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+
+        def log_message(self, *args):
+            pass
+
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    backend.daemon_threads = True
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    target = ("127.0.0.1", backend.server_address[1])
+    try:
+        with FrontDoor(lambda: [Route(1, ("shop.example.com",), (), (target,))]) as door:
+            client = http.client.HTTPConnection(door.url.split("//")[1], timeout=5)
+            answers = []
+            for n in range(3):
+                client.request("POST", "/orders", body=f"order {n}".encode(),
+                               headers={"Host": "shop.example.com", "X-Forwarded-For": "spoofed"})
+                response = client.getresponse()
+                answers.append((response.status, response.getheader("Transfer-Encoding"), response.read()))
+            assert answers == [(201, None, f"127.0.0.1 None order {n}".encode()) for n in range(3)]
+            assert len(connections) == 1  # kept alive between the front door and the target
+            connections[0].shutdown(socket.SHUT_RDWR)  # the target closes it (an app restart)
+            client.request("POST", "/orders", body=b"after", headers={"Host": "shop.example.com",
+                                                                     "Expect": "100-continue"})
+            response = client.getresponse()
+            assert (response.status, response.read()) == (201, b"127.0.0.1 None after")
+            assert len(connections) == 2
+    finally:
+        backend.shutdown()
+        backend.server_close()

@@ -25,6 +25,9 @@ from vendor.sandbox import http1
 from vendor.sandbox.frontdoor_view import View
 
 HOP_HEADERS = http1.HOP_HEADERS
+# not passed on: hop-by-hop, the length (the body is sent whole), Expect (answered here), and what
+# the front door sets itself
+DROPPED = HOP_HEADERS | {"content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ class FrontDoor:
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
         self._loop.run_until_complete(self._serve(ready))
+        pending = asyncio.all_tasks(self._loop)  # clients still connected
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         self._loop.close()
 
     async def _serve(self, ready: threading.Event) -> None:
@@ -111,7 +118,7 @@ class FrontDoor:
             matched = route(await self.view.current(fresh=True), host, request.target)
             targets = list(matched.targets) if matched else []
         start = next(self._turn)
-        headers = [(k, v) for k, v in request.headers if k.lower() not in HOP_HEADERS | {"content-length"}]
+        headers = [(k, v) for k, v in request.headers if k.lower() not in DROPPED]
         headers += [("X-Forwarded-For", client), ("X-Forwarded-Proto", "http"), ("X-Forwarded-Host", host)]
         for i in range(len(targets)):
             target = targets[(start + i) % len(targets)]
@@ -127,7 +134,7 @@ class FrontDoor:
         http1.no_delay(writer)
         try:
             while True:
-                request = await http1.read_request(reader)
+                request = await http1.read_request(reader, writer)
                 if request is None:
                     break
                 status, headers, payload = await self.forward(request, client)
@@ -137,7 +144,7 @@ class FrontDoor:
                     break
         except http1.BadRequest:
             http1.write_response(writer, None, 400, [("Content-Type", "text/plain")], b"bad request\n")
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # the client went away, or the front door stops
         finally:
             writer.close()

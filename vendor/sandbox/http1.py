@@ -79,8 +79,9 @@ async def _body(reader: asyncio.StreamReader, headers: list[tuple[str, str]]) ->
     return None
 
 
-async def read_request(reader: asyncio.StreamReader) -> Request | None:
-    """The next request on a client connection; None when the client closed it between requests."""
+async def read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter | None = None) -> Request | None:
+    """The next request on a client connection; None when the client closed it between requests.
+    A client that expects `100 Continue` before sending its body is told to go on (on `writer`)."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as e:
@@ -96,6 +97,9 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
         raise BadRequest("bad request line")
     headers = _headers(lines[1:])
+    expect = next((v for k, v in headers if k.lower() == "expect"), "")
+    if writer is not None and expect.lower() == "100-continue" and parts[2] == "HTTP/1.1":
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     try:
         body = await _body(reader, headers)
     except ValueError:
@@ -193,15 +197,17 @@ class Pool:
 
     @staticmethod
     async def _response(reader, method: str):
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head[:-4].split(b"\r\n")
-        parts = lines[0].decode("latin-1").split(" ", 2)
-        version, status = parts[0], int(parts[1])
+        status = 100
+        while 100 <= status < 200 and status != 101:  # interim answers (100 Continue) come first
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head[:-4].split(b"\r\n")
+            parts = lines[0].decode("latin-1").split(" ", 2)
+            version, status = parts[0], int(parts[1])
         headers = _headers(lines[1:])
         fields = {k.lower(): v.lower() for k, v in headers}
         connection = fields.get("connection", "")
         reusable = ("keep-alive" in connection) if version == "HTTP/1.0" else ("close" not in connection)
-        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+        if method == "HEAD" or status in (204, 304, 101):
             payload = b""
         else:
             payload = await _body(reader, headers)
