@@ -161,7 +161,7 @@ def run() -> dict:
         emu, _ = emulator.start(work)
         backend = doors = None
         try:
-            where = scene(emu.url, work / elbv2_changes.FILE, publish=False)
+            where = scene(emu.url, work / elbv2_changes.FILE, publish=False, region=REGION)
             backend = Process("backend", log=work / "backend.log")
             address, port = backend.url.rsplit("/", 1)[1].split(":")
             where.register((address, int(port)))

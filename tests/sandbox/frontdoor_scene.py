@@ -4,6 +4,7 @@ emulator's change counter published to a file, and a steady client that counts w
 from __future__ import annotations
 
 import http.client
+import itertools
 import threading
 import time
 import uuid
@@ -16,7 +17,11 @@ from vendor.aws.frontdoor_routes import routes
 from vendor.sandbox import elbv2_changes
 from vendor.sandbox.frontdoor import FrontDoor
 
-REGION = "sa-east-1"  # tests sharing the moto server use other regions; the front door reads one
+REGION = "sa-east-1"  # the benchmark's (its own emulator)
+# the tests share one moto server: each scene gets a region of its own, so the front door reads
+# only its own load balancer (it reads every one of the region's, as the sandbox's does)
+REGIONS = itertools.cycle(("sa-east-1", "ap-south-1", "ap-northeast-2", "ca-central-1", "eu-north-1", "eu-west-3",
+                           "us-west-1", "ap-southeast-1", "ap-southeast-2", "eu-central-1", "eu-west-2", "us-east-2"))
 
 
 @dataclass
@@ -44,16 +49,18 @@ class Scene:
                                       Targets=[{"Id": a, "Port": p} for a, p in targets])
 
 
-def scene(moto_url: str, counter: Path, *, port: int = 8080, target_type: str = "ip", publish: bool = True) -> Scene:
+def scene(moto_url: str, counter: Path, *, port: int = 8080, target_type: str = "ip", publish: bool = True,
+          region: str | None = None) -> Scene:
     """`publish`: this process's moto (the tests' in-process server) counts changes into `counter`;
     False when the emulator is its own process and publishes there."""
     if publish:
         elbv2_changes.publish(counter)
-    session = boto3.session.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+    region = region or next(REGIONS)
+    session = boto3.session.Session(region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
     ec2, elbv2, acm = (session.client(n, endpoint_url=moto_url) for n in ("ec2", "elbv2", "acm"))
     tag = uuid.uuid4().hex[:8]
     vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"{REGION}{az}")
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"{region}{az}")
                ["Subnet"]["SubnetId"] for i, az in enumerate("ab")]
     lb = elbv2.create_load_balancer(Name=f"fd-{tag}", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
     cert = acm.request_certificate(DomainName="*.example.com")["CertificateArn"]
