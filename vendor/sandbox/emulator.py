@@ -23,6 +23,10 @@ process and by the tests' in-process servers):
 - Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
 - What AWS refuses and moto accepts is refused here too, each rule with its source
   (`vendor.sandbox.refusals`).
+
+Started with a state dir, the emulator process also counts the calls that can change a front-door
+route into `<state dir>/elbv2-changes` (`vendor.sandbox.elbv2_changes`), which the front door
+watches to reload its cached routes.
 """
 from __future__ import annotations
 
