@@ -15,6 +15,7 @@ import boto3
 
 from vendor.aws.frontdoor_routes import routes
 from vendor.sandbox import elbv2_changes
+from vendor.sandbox.certificates import self_signed
 from vendor.sandbox.frontdoor import FrontDoor
 
 REGION = "sa-east-1"  # the benchmark's (its own emulator)
@@ -63,7 +64,8 @@ def scene(moto_url: str, counter: Path, *, port: int = 8080, target_type: str = 
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"{region}{az}")
                ["Subnet"]["SubnetId"] for i, az in enumerate("ab")]
     lb = elbv2.create_load_balancer(Name=f"fd-{tag}", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
-    cert = acm.request_certificate(DomainName="*.example.com")["CertificateArn"]
+    pem, key = self_signed("*.example.com")  # imported, so ISSUED: a listener refuses a pending one
+    cert = acm.import_certificate(Certificate=pem, PrivateKey=key)["CertificateArn"]
     listener = elbv2.create_listener(
         LoadBalancerArn=lb, Protocol="HTTPS", Port=443, Certificates=[{"CertificateArn": cert}],
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
