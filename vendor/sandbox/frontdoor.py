@@ -83,7 +83,6 @@ class FrontDoor:
 
     async def _serve(self, ready: threading.Event) -> None:
         self._stopped = asyncio.Event()
-        self.view.bind(asyncio.get_running_loop())
         server = await asyncio.start_server(self._client, sock=self._sock, limit=http1.LIMIT)
         ready.set()
         async with server:

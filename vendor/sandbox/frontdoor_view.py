@@ -30,10 +30,6 @@ class View:
         self._read_at = 0.0
         self._dirty = False
         self._loading: asyncio.Future | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
 
     def changed(self) -> None:
         self._dirty = True
