@@ -1,6 +1,7 @@
 """Run every benchmark, print one table, write build/bench/<benchmark>.json for each.
 
     python -m tests.bench            (scripts/bench sets up first, then runs this)
+    python -m tests.bench rollout frontdoor   (only the benchmarks named, in the order given)
     python -m tests.bench --quick    (vending: 1, 10 and 50 customers instead of 1, 50 and 500)
     python -m tests.bench --faults   (the fault tests instead: tests/bench/faults.py)
 
@@ -12,11 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tests.bench import embedded_flow, faults, render_throughput, rollout, vending
+from tests.bench import embedded_flow, faults, frontdoor, render_throughput, rollout, vending
 from tests.bench.results import environment, write_result
 from tests.bench.table import Column, format_table
 
-BENCHMARKS = (render_throughput, vending, rollout, embedded_flow)
+BENCHMARKS = (render_throughput, vending, rollout, embedded_flow, frontdoor)
 COLUMNS = [
     Column("benchmark", "benchmark"),
     Column("case", "case"),
@@ -31,7 +32,22 @@ COLUMNS = [
     Column("elbv2_calls", "elbv2 calls", "d"),
     Column("wall_per_customer_s", "wall/customer s", ".3f"),
     Column("calls_per_customer", "calls/customer", ".1f"),
+    Column("requests", "requests", "d"),
+    Column("failed", "failed", "d"),
+    Column("rps", "requests/s", ".1f"),
+    Column("p50_ms", "p50 ms", ".1f"),
+    Column("p99_ms", "p99 ms", ".1f"),
 ]
+
+
+def selected(names: list[str]) -> tuple[list, str | None]:
+    """The benchmarks named (all when none), or an error naming the unknown ones and the known."""
+    by_name = {bench.NAME: bench for bench in BENCHMARKS}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        return [], (f"scripts/bench: no benchmark named {', '.join(unknown)}; "
+                    f"choose from {', '.join(by_name)} (or none for all)")
+    return [by_name[n] for n in dict.fromkeys(names)] or list(BENCHMARKS), None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,13 +56,19 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"vending: {', '.join(map(str, vending.QUICK_COUNTS))} customers "
                              f"instead of {', '.join(map(str, vending.COUNTS))}")
     parser.add_argument("--faults", action="store_true", help="run the fault tests instead, one table")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help=f"run only these benchmarks ({', '.join(b.NAME for b in BENCHMARKS)}); default: all")
     args = parser.parse_args(argv)
     if args.faults:
         return faults.main()
+    benchmarks, error = selected(args.names)
+    if error:
+        print(error, file=sys.stderr)
+        return 2
     options = {vending: {"counts": vending.QUICK_COUNTS if args.quick else vending.COUNTS}}
     rows, notes, written, skipped = [], [], [], False
     env = environment()  # the commit this run measures
-    for bench in BENCHMARKS:
+    for bench in benchmarks:
         reason = getattr(bench, "skip_reason", lambda: None)()
         if reason:
             rows.append({"benchmark": bench.NAME, "case": f"skipped: {reason}"})

@@ -106,3 +106,12 @@ def test_outcome_of_a_function_from_its_cases():
     assert outcome(["skipped (needs root)"]) == "skipped (needs root)"
     assert outcome(["passed", "skipped (needs root)"]) == "passed (1), skipped (needs root)"
     assert outcome(["FAILED"]) == "FAILED"
+
+
+def test_benchmarks_are_selected_by_name_in_the_order_given():
+    from tests.bench.__main__ import BENCHMARKS, selected as by_name
+
+    assert [b.NAME for b in by_name(["frontdoor", "rollout", "frontdoor"])[0]] == ["frontdoor", "rollout"]
+    assert by_name([]) == (list(BENCHMARKS), None)
+    assert by_name(["fleet", "rollout", "nope"]) == ([], "scripts/bench: no benchmark named fleet, nope; choose from "
+                                                        "render, vending, rollout, flow, frontdoor (or none for all)")

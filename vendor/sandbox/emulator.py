@@ -23,6 +23,10 @@ process and by the tests' in-process servers):
 - Stand-ins under the ids a config names (a VPC, subnets, a certificate; see moto_stand_ins.py).
 - What AWS refuses and moto accepts is refused here too, each rule with its source
   (`vendor.sandbox.refusals`).
+
+Started with a state dir, the emulator process also counts the calls that can change a front-door
+route into `<state dir>/elbv2-changes` (`vendor.sandbox.elbv2_changes`), which the front door
+watches to reload its cached routes.
 """
 from __future__ import annotations
 
@@ -126,7 +130,7 @@ def start(state_dir: Path) -> tuple[Emulator, bool]:
         return running, False
     state, port = Path(state_dir), daemons.free_port()
     try:
-        record = daemons.launch(state / RECORD, [sys.executable, "-m", "vendor.sandbox.emulator", str(port)],
+        record = daemons.launch(state / RECORD, [sys.executable, "-m", "vendor.sandbox.emulator", str(port), str(state)],
                                 {"port": port}, log=state / LOG, what="the AWS emulator")
     except daemons.DaemonError as e:
         raise EmulatorError(str(e)) from None
@@ -139,10 +143,13 @@ def stop(state_dir: Path) -> Emulator | None:
     return Emulator(record["pid"], record["port"]) if record else None
 
 
-def serve(port: int) -> None:
+def serve(port: int, state_dir: Path | None = None) -> None:
     from moto.server import ThreadedMotoServer
 
     relax_moto()
+    if state_dir is not None:  # the front door routes from a cached view, reloaded when this moves
+        from vendor.sandbox import elbv2_changes
+        elbv2_changes.publish(state_dir / elbv2_changes.FILE)
     daemons.hold_stop_signals()
     ThreadedMotoServer(ip_address=HOST, port=port, verbose=False).start()
     daemons.wait_for_stop()
@@ -150,4 +157,4 @@ def serve(port: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]))
+    serve(int(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -96,10 +96,13 @@ def settings_env(services: Services) -> dict[str, str]:
 # -- the process itself ------------------------------------------------------------------------
 
 def _routes(state_dir: Path):
-    """Front-door routes of every sandbox environment, read fresh from the emulator."""
+    """Front-door routes of every sandbox environment, read fresh from the emulator (one client per
+    region and emulator, kept: making one costs more than the reads)."""
     from vendor.aws import clients
     from vendor.aws.endpoint import DUMMY_CREDENTIALS
     from vendor.aws.frontdoor_routes import routes
+
+    made = {}
 
     def read():
         running = emulator.status(state_dir)
@@ -110,10 +113,11 @@ def _routes(state_dir: Path):
         key, secret = DUMMY_CREDENTIALS
         out = []
         for region in sorted({e.region for e in envs}):
-            elbv2 = clients.session(region=region).client(
-                "elbv2", endpoint_url=running.url, aws_access_key_id=key, aws_secret_access_key=secret,
-                config=clients.RETRIES)
-            out += routes(elbv2, addresses.get)
+            if (region, running.url) not in made:
+                made[(region, running.url)] = clients.session(region=region).client(
+                    "elbv2", endpoint_url=running.url, aws_access_key_id=key, aws_secret_access_key=secret,
+                    config=clients.RETRIES)
+            out += routes(made[(region, running.url)], addresses.get)
         return sorted(out, key=lambda r: r.priority)
 
     return read
@@ -125,7 +129,7 @@ def serve(state_dir: Path, front_door_port: int, web_port: int, smtp_port: int) 
     from vendor.approvals.outbox import Catcher
     from vendor.approvals.server import BackgroundServer, app_from_settings
     from vendor.approvals.settings import Settings
-    from vendor.sandbox import approvals_web
+    from vendor.sandbox import approvals_web, elbv2_changes
     from vendor.sandbox.approvals_feed import Feed
     from vendor.sandbox.frontdoor import FrontDoor
 
@@ -137,9 +141,11 @@ def serve(state_dir: Path, front_door_port: int, web_port: int, smtp_port: int) 
     web = BackgroundServer(approvals_web.create_app(app_from_settings(settings), feed.link_service), settings).start()
     mail = Controller(Catcher(settings.outbox), hostname=daemons.HOST, port=smtp_port)
     mail.start()
-    # refresh=0: every request sees the target group as it is now, so a host the rollout has
-    # just deregistered gets no new request (the ALB's behaviour once a target is draining)
-    door = FrontDoor(_routes(state_dir), port=front_door_port, refresh=0).start()
+    # routes are reloaded before the next request whenever the emulator's change counter moves
+    # (a register/deregister, a rule change), so a host the rollout has just deregistered gets no
+    # new request (the ALB's behaviour once a target is draining); every second as a safety net
+    changes = elbv2_changes.Reader(Path(state_dir) / elbv2_changes.FILE)
+    door = FrontDoor(_routes(state_dir), port=front_door_port, refresh=1.0, version=changes).start()
     feed.start()
     daemons.wait_for_stop()
     feed.stop()
