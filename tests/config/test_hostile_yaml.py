@@ -4,15 +4,14 @@ All three file kinds are read by the one loader (vendor.config.source): each cas
 kind, and must end in a located error, never in a traceback or an exhausted memory."""
 from __future__ import annotations
 
-import resource
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from vendor.config.loader import load_config
 from vendor.config.source import SourceError
-from vendor.deploy.appspec import load_appspec
-from vendor.pipeline.buildspec import load_buildspec
 
 # billion laughs: 9 levels of 9 aliases each, 1.4 KB of text, 9**9 strings once expanded
 BOMB = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 10))
@@ -62,31 +61,56 @@ HEADS = {  # a valid start of each file kind, so the hostile part is all that is
     "appspec": "version: 0.0\nos: linux\n",
     "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [make]\n",
 }
-LOADERS = {"config": load_config, "appspec": lambda p: load_appspec(p, revision=None), "buildspec": load_buildspec}
 MEMORY_LIMIT = 1_500_000_000  # bytes of address space: the bomb would need far more
 
+# Loads each file in a child process whose address space is bounded, so a bomb that got through
+# fails fast instead of swapping the machine. The bound is never set in the test process itself:
+# there, with the suite's threads and servers, allocations past it fail anywhere and break later tests.
+LOAD_ALL = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), resource.getrlimit(resource.RLIMIT_AS)[1]))
+from vendor.config.loader import load_config
+from vendor.config.source import SourceError
+from vendor.deploy.appspec import load_appspec
+from vendor.pipeline.buildspec import load_buildspec
+loaders = {"config": load_config, "appspec": lambda p: load_appspec(p, revision=None), "buildspec": load_buildspec}
+out = {}
+for kind, path in json.load(sys.stdin):
+    try:
+        loaders[kind](path)
+        out[path] = "loaded without a problem"
+    except SourceError as e:
+        out[path] = [str(p) for p in e.problems]
+    except BaseException as e:
+        out[path] = f"{type(e).__name__}: {e}"
+json.dump(out, sys.stdout)
+"""
 
-@pytest.fixture
-def bounded_memory():
-    """Run with a bounded address space, so a bomb fails fast instead of swapping the machine."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, hard))
-    yield
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> dict[str, object]:
+    """path -> the problems (or what else happened) of every case of every kind, loaded in one bounded child."""
+    directory = tmp_path_factory.mktemp("hostile")
+    files = []
+    for name, text, _ in CASES:
+        for kind, head in HEADS.items():
+            path = directory / f"{name.replace(' ', '-')}-{kind}.yml"
+            path.write_text(head + text)
+            files.append((kind, str(path)))
+    child = subprocess.run([sys.executable, "-c", LOAD_ALL, str(MEMORY_LIMIT)], input=json.dumps(files),
+                           capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert child.returncode == 0, child.stderr[-2000:]
+    return json.loads(child.stdout)
 
 
 @pytest.mark.parametrize("kind", sorted(HEADS))
 @pytest.mark.parametrize("name,text,problem", CASES, ids=[c[0] for c in CASES])
-def test_hostile_yaml_is_refused_with_its_line(tmp_path, bounded_memory, kind, name, text, problem):
+def test_hostile_yaml_is_refused_with_its_line(loaded, kind, name, text, problem):
     """YAML bombs, deep nesting, self-referencing anchors, huge integers, python tags and bad merges in a config, appspec or buildspec give one `FILE:LINE` error, not a traceback."""
-    head = HEADS[kind]
-    path = tmp_path / f"{kind}.yml"
-    path.write_text(head + text)
-    offset = head.count("\n")
-    with pytest.raises(SourceError) as refused:
-        LOADERS[kind](path)
+    path = next(p for p in loaded if p.endswith(f"/{name.replace(' ', '-')}-{kind}.yml"))
+    offset = HEADS[kind].count("\n")
     line, rest = problem.split(" ", 1)
-    assert [str(p) for p in refused.value.problems] == [f"{path}:{int(line) + offset} {rest}"]
+    assert loaded[path] == [f"{path}:{int(line) + offset} {rest}"]
 
 
 def test_aliases_and_merges_within_bounds_still_load(tmp_path):
