@@ -151,6 +151,11 @@ def test_push_uploads_the_zip_the_source_action_reads_starts_and_follows(aws_mod
     called = [op for op, _ in stubs["codepipeline"].calls]
     assert called[:2] == ["GetPipelineState", "ListActionExecutions"]
 
+    status = CliRunner().invoke(cli, ["pipeline", "status", str(path), "--last", "1"])
+    assert status.exit_code == 0, status.output
+    assert status.output.splitlines() == [f"{run}  Succeeded", "  Source   Succeeded", "  Build    Succeeded",
+                                          "  Deploy   Succeeded"]
+
 
 def test_deploy_creates_a_codedeploy_deployment_and_follows_it(aws_mode, tmp_path):
     cloud, path, stubs, instances = aws_mode

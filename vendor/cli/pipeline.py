@@ -155,19 +155,27 @@ def pipeline() -> None:
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--last", default=5, show_default=True, type=click.IntRange(1, 100), help="How many executions.")
 @click.option("--infra", is_flag=True, help="The infrastructure pipeline (vend release) instead of the application's.")
+@ENGINE
 @aws_flags
 @user_errors
-def status(config: str, last: int, infra: bool) -> None:
+def status(config: str, last: int, infra: bool, engine: str) -> None:
     """Show the latest executions, newest first: each stage's result, time and summary.
+
+    On AWS (or --engine aws) the executions are CodePipeline's, the newest with its stages.
 
     \b
     Example:
       vend pipeline status configs/acme-staging.yaml --last 3
       vend pipeline status configs/acme-production.yaml --infra
     """
-    slug = load_config(config).config.slug
+    cf = load_config(config)
+    slug = cf.config.slug
     name = infra_pipeline(slug) if infra else app_pipeline(slug)
     executions = _executions(name).all()[-last:]
+    if not infra and engine != "local" and (engine == "aws" or not executions) \
+            and engine_kind(cf, None, engine) == "aws":
+        _follow(lambda: _aws_status(cf, name, last))
+        return
     if not executions:
         click.echo(f"no executions of {name} yet ({'vend release' if infra else 'vend push'})")
     for e in reversed(executions):
@@ -176,6 +184,21 @@ def status(config: str, last: int, infra: bool) -> None:
         for s in e.stages:
             took = f"{s.ended - s.started:.1f}s" if s.started and s.ended else ""
             click.echo(f"  {s.name:<8} {s.status:<10} {took:>7}  {printable(s.summary)}".rstrip())
+
+
+def _aws_status(cf: ConfigFile, name: str, last: int) -> tuple[str, str]:
+    runs = codepipeline_parts(cf)["runs"]
+    recent = runs.recent(name, last)
+    if not recent:
+        click.echo(f"no executions of {name} yet (vend push)")
+        return "", ""
+    stages = {s.name: s for s in runs.stages(name) if s.execution_id == recent[0].id}
+    for i, e in enumerate(recent):
+        click.echo(f"{e.id}  {e.status}  {', '.join(r for r in e.source_revisions if r)}".rstrip())
+        if i == 0:
+            for s in stages.values():
+                click.echo(f"  {s.name:<8} {s.status}")
+    return recent[0].id, recent[0].status
 
 
 pipeline.add_command(follow)
