@@ -13,6 +13,7 @@ import click
 
 from vendor.aws import clients
 from vendor.aws.artifacts import ArtifactBucket
+from vendor.aws.build_logs import BuildLogs
 from vendor.aws.codedeploy import CodeDeploy
 from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.pipeline_runs import PipelineRuns
@@ -72,4 +73,4 @@ def codepipeline_parts(cf: ConfigFile) -> dict:
     s3_source = policies.source_provider(c) == "S3"
     return {"source_key": delivery.SOURCE_ARCHIVE.format(base=base(c)) if s3_source else None,
             "artifacts": _bucket(cf), "runs": PipelineRuns(region=c.region),
-            "deployments": CodeDeploy(region=c.region)}
+            "deployments": CodeDeploy(region=c.region), "build_logs": BuildLogs(region=c.region)}

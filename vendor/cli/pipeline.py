@@ -133,7 +133,8 @@ def follow(config: str, execution_id: str) -> None:
     name = app_pipeline(cf.config.slug)
     parts = codepipeline_parts(cf)
     engine = CodePipelineEngine(name, None, parts["artifacts"], parts["runs"], parts["deployments"],
-                                default_state_dir(), on_event=on_stage, on_output=on_instance)
+                                default_state_dir(), on_event=on_stage, on_output=on_instance,
+                                build_logs=parts["build_logs"])
     execution_id, status = _follow(lambda: engine.follow(execution_id))
     click.echo(f"execution {execution_id}: {status}")
     if status != "Succeeded":

@@ -43,11 +43,12 @@ class CodePipelineEngine:
 
     def __init__(self, pipeline: str, source_key: str | None, artifacts, runs, deployments, work_dir: Path, *,
                  on_event, on_output, trigger_wait: float = 20.0, poll: float | None = None,
-                 sleep: Callable[[float], None] | None = None, max_polls: int | None = None):
+                 sleep: Callable[[float], None] | None = None, max_polls: int | None = None, build_logs=None):
         self.pipeline, self.source_key = pipeline, source_key
         self.artifacts, self.runs, self.deployments, self.work_dir = artifacts, runs, deployments, Path(work_dir)
         self.on_event, self.on_output = on_event, on_output
         self.trigger_wait, self.poll, self.sleep, self.max_polls = trigger_wait, poll, sleep, max_polls
+        self.build_logs = build_logs
 
     def push(self, location: str | None, ref: str | None) -> tuple[str, str]:
         version = self._upload(location, ref) if self.source_key else None
@@ -62,7 +63,8 @@ class CodePipelineEngine:
     def follow(self, execution_id: str) -> tuple[str, str]:
         try:
             execution = follow_execution(self.runs, self.deployments, self.pipeline, execution_id, self.on_event,
-                                         self.on_output, poll=self.poll, sleep=self.sleep, max_polls=self.max_polls)
+                                         self.on_output, poll=self.poll, sleep=self.sleep, max_polls=self.max_polls,
+                                         build_logs=self.build_logs)
         except KeyboardInterrupt:
             raise PushInterrupted(self.pipeline, execution_id) from None
         return execution_id, execution.status
