@@ -102,6 +102,8 @@ def _codedeploy_runs(stubs, instances, deployment_info):
 
 def test_push_uploads_the_zip_the_source_action_reads_starts_and_follows(aws_mode, tmp_path):
     cloud, path, stubs, instances = aws_mode
+    autoscaling = cloud.client("autoscaling", REGION)
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName=BASE, HealthCheckType="EC2")  # as vended
     action = cloud.client("codepipeline", REGION).get_pipeline(name=BASE)["pipeline"]["stages"][0]["actions"][0]
     source = action["configuration"]
     assert source["S3ObjectKey"] == f"source/{BASE}.zip"
@@ -146,8 +148,11 @@ def test_push_uploads_the_zip_the_source_action_reads_starts_and_follows(aws_mod
     for instance in instances:
         assert [line for line in lines if line.startswith(f"  {instance} | ")] == [
             f"  {instance} | {e} Succeeded" for e in EVENTS]
-    assert lines[-2:] == [f"Deploy   Succeeded  deployment d-7Q2B3C4D5: {len(instances)} succeeded",
+    assert lines[-3:] == [f"Deploy   Succeeded  deployment d-7Q2B3C4D5: {len(instances)} succeeded",
+                          f"auto-scaling group {BASE}: ELB health checks from now on (the app is deployed)",
                           f"execution {run}: Succeeded"]
+    group = cloud.client("autoscaling", REGION).describe_auto_scaling_groups(AutoScalingGroupNames=[BASE])
+    assert group["AutoScalingGroups"][0]["HealthCheckType"] == "ELB"  # EC2 until then: see the stack
     called = [op for op, _ in stubs["codepipeline"].calls]
     assert called[:2] == ["GetPipelineState", "ListActionExecutions"]
 
@@ -176,7 +181,7 @@ def test_deploy_creates_a_codedeploy_deployment_and_follows_it(aws_mode, tmp_pat
     lines = result.output.splitlines()
     assert lines[0] == f"revision {sha[:12]} stored as s3://{location['bucket']}/{location['key']}"
     assert lines[1].startswith(f"deployment {deployment} created in {BASE}/{BASE}")
-    assert lines[-1] == f"deployment {deployment} of {sha[:12]}: Succeeded ({len(instances)} succeeded)"
+    assert f"deployment {deployment} of {sha[:12]}: Succeeded ({len(instances)} succeeded)" in lines
     assert len([line for line in lines if line.endswith("ValidateService Succeeded")]) == len(instances)
 
     releases = CliRunner().invoke(cli, ["releases", str(path)])

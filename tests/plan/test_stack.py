@@ -128,6 +128,13 @@ def test_instances_are_health_checked_by_ec2_until_the_app_is_deployed():
     assert wanted("acme-production.yaml", deployed)[group].props["health_check_type"] == "ELB"
 
 
+def test_codedeploy_may_launch_through_the_launch_template_with_the_instance_role():
+    statements = {s["Sid"]: s for s in
+                  wanted("acme-production.yaml")["iam role vend-acme-production-codedeploy"].props["policy"]["Statement"]}
+    assert statements["PassInstanceRole"]["Resource"] == ["arn:aws:iam::123456789012:role/vend/vend-acme-production-instance"]
+    assert statements["LaunchTemplateInstances"]["Action"] == ["ec2:RunInstances", "ec2:CreateTags"]
+
+
 def test_deployment_group_is_one_at_a_time_with_rollback():
     assert wanted("acme-production.yaml")["deployment group vend-acme-production"].props == {
         "role": "arn:aws:iam::123456789012:role/vend/vend-acme-production-codedeploy",

@@ -10,7 +10,7 @@ from vendor.aws import clients
 from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.aws_flags import aws_flags
-from vendor.cli.engines import ENGINE, codedeploy_engine, engine_kind
+from vendor.cli.engines import ENGINE, app_is_deployed, codedeploy_engine, engine_kind
 from vendor.cli.errors import user_errors
 from vendor.cli.runtime_env import env_file_for
 from vendor.config.loader import ConfigFile, load_config
@@ -132,7 +132,10 @@ def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str
         if strategy or no_rollback or bucket:
             raise click.UsageError("--strategy, --no-rollback and --bucket apply to SSH deploys; on AWS the "
                                    "deployment group's configuration decides (vend apply)")
-        _finish(codedeploy_engine(cf).deploy(Path(revision_dir), click.echo))
+        ok = codedeploy_engine(cf).deploy(Path(revision_dir), click.echo)
+        if ok:
+            app_is_deployed(cf)
+        _finish(ok)
         return
     bundle = build_bundle(Path(revision_dir))
     if bucket:

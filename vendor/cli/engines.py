@@ -15,7 +15,7 @@ from vendor.aws import clients
 from vendor.aws.artifacts import ArtifactBucket
 from vendor.aws.build_logs import BuildLogs
 from vendor.aws.codedeploy import CodeDeploy
-from vendor.aws.fleet import NoSuchGroup, fleet
+from vendor.aws.fleet import NoSuchGroup, fleet, use_elb_health_checks
 from vendor.aws.pipeline_runs import PipelineRuns
 from vendor.cli.printable import printable
 from vendor.config.loader import ConfigFile
@@ -74,3 +74,11 @@ def codepipeline_parts(cf: ConfigFile) -> dict:
     return {"source_key": delivery.SOURCE_ARCHIVE.format(base=base(c)) if s3_source else None,
             "artifacts": _bucket(cf), "runs": PipelineRuns(region=c.region),
             "deployments": CodeDeploy(region=c.region), "build_logs": BuildLogs(region=c.region)}
+
+
+def app_is_deployed(cf: ConfigFile) -> None:
+    """After a successful deployment on AWS: the group's health checks become the load balancer's
+    (the stack plans the same from then on, see plan.stack.health_check_type)."""
+    name = base(cf.config)
+    if use_elb_health_checks(clients.client("autoscaling", region=cf.config.region), name):
+        click.echo(f"auto-scaling group {name}: ELB health checks from now on (the app is deployed)")

@@ -14,7 +14,7 @@ from vendor.cli.approval_gate import approval_gate
 from vendor.aws import clients
 from vendor.cli.deploy import HOSTS, rollout_for
 from vendor.cli.aws_flags import aws_flags
-from vendor.cli.engines import ENGINE, codepipeline_parts, engine_kind, on_instance, on_stage
+from vendor.cli.engines import ENGINE, app_is_deployed, codepipeline_parts, engine_kind, on_instance, on_stage
 from vendor.cli.errors import user_errors
 from vendor.cli.printable import printable
 from vendor.config.loader import ConfigFile, load_config
@@ -102,6 +102,8 @@ def push(config: str, source: str, ref: str | None, hosts_file: str | None, buil
             on_output=lambda phase, line: click.echo(f"  build | {phase} | {line}"),
             store=None if hosts_file else _artifact_store(cf)))
     execution_id, status = _follow(lambda: runner.push(source, ref))
+    if status == "Succeeded" and runner.name == "aws":
+        app_is_deployed(cf)
     click.echo(f"execution {execution_id}: {status}")
     if status != "Succeeded":
         raise SystemExit(1)
