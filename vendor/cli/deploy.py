@@ -15,7 +15,7 @@ from vendor.cli.errors import user_errors
 from vendor.cli.runtime_env import env_file_for
 from vendor.config.loader import ConfigFile, load_config
 from vendor.config.names import base
-from vendor.deploy.bundle import build_bundle, upload
+from vendor.deploy.bundle import upload
 from vendor.deploy.health import HealthCheck
 from vendor.deploy.history import DeploymentLocked, GroupState
 from vendor.deploy.hosts_file import load_hosts
@@ -135,13 +135,18 @@ def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str
         ok = codedeploy_engine(cf).deploy(Path(revision_dir), click.echo)
         if ok:
             app_is_deployed(cf)
-        _finish(ok)
-        return
-    bundle = build_bundle(Path(revision_dir))
-    if bucket:
-        key = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
-        click.echo(f"bundle stored as s3://{bucket}/{key}")
-    run_rollout(rollout_for(cf, hosts_file, strategy, not no_rollback), bundle.data, bundle.sha256)
+    else:
+        def keep(bundle) -> None:
+            key = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
+            click.echo(f"bundle stored as s3://{bucket}/{key}")
+
+        ssh = SshEngine(rollout_for(cf, hosts_file, strategy, not no_rollback), group_state(cf), _report,
+                        keep=keep if bucket else None)
+        try:
+            ok = ssh.deploy(Path(revision_dir), click.echo)
+        except EngineError as e:
+            raise click.ClickException(str(e))
+    _finish(ok)
 
 
 @click.command()

@@ -54,8 +54,9 @@ def pick_rollback(good: list[str], prefix: str | None) -> str:
 class SshEngine:
     name = "local"
 
-    def __init__(self, rollout, state, report: Callable[[object, Echo], None]):
+    def __init__(self, rollout, state, report: Callable[[object, Echo], None], keep=None):
         self.rollout, self.state, self.report = rollout, state, report
+        self.keep = keep  # also store each new bundle elsewhere (an artifact bucket), if given
 
     def deploy_bundle(self, data: bytes, revision: str, echo: Echo) -> bool:
         try:
@@ -67,6 +68,8 @@ class SshEngine:
 
     def deploy(self, revision_dir: Path, echo: Echo) -> bool:
         bundle = build_bundle(Path(revision_dir))
+        if self.keep:
+            self.keep(bundle)
         return self.deploy_bundle(bundle.data, bundle.sha256, echo)
 
     def rollback(self, prefix: str | None, echo: Echo) -> bool:
