@@ -76,19 +76,23 @@ def aws_mode(applied, moto_url, tmp_path, monkeypatch):
 
 def _codedeploy_runs(stubs, instances, deployment_info):
     """CodeDeploy, as it runs a deployment: InProgress twice, then Succeeded; each instance's
-    lifecycle events advance one by one."""
-    polls = {"n": 0}
+    lifecycle events advance one by one. Returns the ids of the deployments it saw succeed."""
+    polls: dict[str, int] = {}
+    succeeded: set[str] = set()
 
     def get_deployment(params):
-        polls["n"] += 1
-        status = "Succeeded" if polls["n"] >= 3 else "InProgress"
+        n = polls[params["deploymentId"]] = polls.get(params["deploymentId"], 0) + 1
+        status = "Succeeded" if n >= 3 else "InProgress"
+        if status == "Succeeded":
+            succeeded.add(params["deploymentId"])
         info = {**deployment_info(params["deploymentId"]), "status": status,
                 "deploymentOverview": {"Succeeded": len(instances) if status == "Succeeded" else 0,
                                        "InProgress": 0 if status == "Succeeded" else len(instances)}}
         return {"deploymentInfo": info}
 
     def targets(params):
-        done = len(EVENTS) if polls["n"] >= 3 else 3 * polls["n"]
+        n = polls.get(params["deploymentId"], 0)
+        done = len(EVENTS) if n >= 3 else 3 * n
         events = [{"lifecycleEventName": e, "status": "Succeeded" if i < done else "Pending"}
                   for i, e in enumerate(EVENTS)]
         return {"deploymentTargets": [{"deploymentTargetType": "InstanceTarget", "instanceTarget": {
@@ -98,6 +102,7 @@ def _codedeploy_runs(stubs, instances, deployment_info):
     stubs["codedeploy"].answer("get_deployment", get_deployment)
     stubs["codedeploy"].answer("list_deployment_targets", lambda p: {"targetIds": list(instances)})
     stubs["codedeploy"].answer("batch_get_deployment_targets", targets)
+    return succeeded
 
 
 def test_push_uploads_the_zip_the_source_action_reads_starts_and_follows(aws_mode, tmp_path):
@@ -187,3 +192,37 @@ def test_deploy_creates_a_codedeploy_deployment_and_follows_it(aws_mode, tmp_pat
     releases = CliRunner().invoke(cli, ["releases", str(path)])
     assert releases.exit_code == 0, releases.output
     assert f"  {deployment}  {sha[:12]}  Created  by user" in releases.output
+
+
+def test_rollback_deploys_an_earlier_revision_again_through_codedeploy(aws_mode, tmp_path):
+    cloud, path, stubs, instances = aws_mode
+    codedeploy = cloud.client("codedeploy", REGION)
+    succeeded = _codedeploy_runs(stubs, instances, lambda d: codedeploy.get_deployment(deploymentId=d)["deploymentInfo"])
+
+    def history(params):  # moto's records, with the statuses CodeDeploy reached (moto runs nothing)
+        infos = codedeploy.batch_get_deployments(deploymentIds=params["deploymentIds"])["deploymentsInfo"]
+        return {"deploymentsInfo": [{**d, "status": "Succeeded" if d["deploymentId"] in succeeded else d["status"]}
+                                    for d in infos]}
+
+    stubs["codedeploy"].answer("batch_get_deployments", history)
+    shas = []
+    for version in ("9", "10"):
+        result = CliRunner().invoke(cli, ["deploy", str(path), str(python_revision(tmp_path / f"v{version}",
+                                                                                   version=version))])
+        assert result.exit_code == 0, result.output
+        shas.append(result.output.split()[1])  # "revision <sha12> stored as ..."
+
+    result = CliRunner().invoke(cli, ["rollback", str(path)])
+
+    assert result.exit_code == 0, result.output
+    newest = codedeploy.list_deployments(applicationName=BASE, deploymentGroupName=BASE)["deployments"]
+    infos = {d["deploymentId"]: d for d in codedeploy.batch_get_deployments(deploymentIds=newest)["deploymentsInfo"]}
+    again = next(d for d in infos.values() if d.get("description", "").startswith("vend rollback"))
+    first = next(d for d in infos.values() if d.get("description") == f"vend deploy of {shas[0]}")
+    assert again["revision"] == first["revision"]  # the same object version, from the artifact bucket
+    assert again["description"] == f"vend rollback to {shas[0]}"
+    assert f"deployment {again['deploymentId']} of {shas[0]}: Succeeded ({len(instances)} succeeded)" in result.output
+
+    releases = CliRunner().invoke(cli, ["releases", str(path)])
+    assert releases.exit_code == 0, releases.output
+    assert f"  {again['deploymentId']}  {shas[0]}  Succeeded  by user" in releases.output.splitlines()[0]
