@@ -226,3 +226,17 @@ def test_rollback_deploys_an_earlier_revision_again_through_codedeploy(aws_mode,
     releases = CliRunner().invoke(cli, ["releases", str(path)])
     assert releases.exit_code == 0, releases.output
     assert f"  {again['deploymentId']}  {shas[0]}  Succeeded  by user" in releases.output.splitlines()[0]
+
+
+def test_a_push_to_an_environment_never_applied_says_so(aws_mode, tmp_path):
+    _, path, _, _ = aws_mode
+    other = tmp_path / "nobody-staging.yaml"
+    other.write_text(path.read_text().replace("customer: awsmode", "customer: nobody"))
+    (tmp_path / "acme").symlink_to(path.parent / "acme")
+
+    result = CliRunner().invoke(cli, ["push", str(other), str(python_revision(tmp_path / "app")), "--engine", "aws"])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.splitlines()[-1] == (
+        "error: cannot store s3://vend-nobody-staging-123456789012-artifacts/source/vend-nobody-staging.zip: "
+        "NoSuchBucket (the environment's artifact bucket does not exist: vend apply CONFIG first)")

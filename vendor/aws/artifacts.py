@@ -25,7 +25,12 @@ class ArtifactBucket:
         try:
             answer = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
                                             Metadata=metadata or {})
-        except (ClientError, BotoCoreError) as e:
+        except ClientError as e:
+            code = e.response.get("Error", {}).get("Code")
+            hint = " (the environment's artifact bucket does not exist: vend apply CONFIG first)" \
+                if code == "NoSuchBucket" else ""
+            raise ArtifactError(f"cannot store s3://{self.bucket}/{key}: {code}{hint}") from e
+        except BotoCoreError as e:
             raise ArtifactError(f"cannot store s3://{self.bucket}/{key}: {e}") from e
         return answer.get("VersionId")
 

@@ -10,7 +10,7 @@ from vendor.aws import clients
 from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.aws_flags import aws_flags
-from vendor.cli.engines import ENGINE, app_is_deployed, codedeploy_engine, engine_kind
+from vendor.cli.engines import ENGINE, app_is_deployed, aws_errors, codedeploy_engine, engine_kind
 from vendor.cli.errors import user_errors
 from vendor.cli.runtime_env import env_file_for
 from vendor.config.loader import ConfigFile, load_config
@@ -110,6 +110,7 @@ def run_rollout(rollout: Rollout, bundle: bytes, revision: str) -> None:
 @ENGINE
 @aws_flags
 @user_errors
+@aws_errors
 def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str | None, no_rollback: bool,
            bucket: str | None, engine: str) -> None:
     """Deploy REVISION_DIR (appspec.yml at its root) to the fleet, CodeDeploy-style.
@@ -155,6 +156,7 @@ def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str
 @ENGINE
 @aws_flags
 @user_errors
+@aws_errors
 def releases(config: str, hosts_file: str | None, engine: str) -> None:
     """List the deployments of a customer environment, newest first.
 
@@ -182,6 +184,7 @@ def releases(config: str, hosts_file: str | None, engine: str) -> None:
 @ENGINE
 @aws_flags
 @user_errors
+@aws_errors
 def rollback(config: str, revision: str | None, hosts_file: str | None, engine: str) -> None:
     """Deploy an earlier good revision again (default: the one before the current).
 

@@ -7,14 +7,18 @@ ASG on AWS, or on the emulator with no local hosts) -> `aws` (CodePipeline and C
 """
 from __future__ import annotations
 
+import functools
+import sys
 from pathlib import Path
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
 from vendor.aws import clients
-from vendor.aws.artifacts import ArtifactBucket
+from vendor.aws.artifacts import ArtifactBucket, ArtifactError
 from vendor.aws.build_logs import BuildLogs
-from vendor.aws.codedeploy import CodeDeploy
+from vendor.aws.codedeploy import CodeDeploy, DeployError
+from vendor.aws.codepipeline import PipelineError
 from vendor.aws.fleet import NoSuchGroup, fleet, use_elb_health_checks
 from vendor.aws.pipeline_runs import PipelineRuns
 from vendor.cli.printable import printable
@@ -29,6 +33,25 @@ from vendor.state import default_state_dir
 ENGINE = click.option("--engine", type=click.Choice(["auto", "local", "aws"]), default="auto", show_default=True,
                       help="Who runs it: local (vend's runner and agent over SSH) or aws (CodePipeline, "
                            "CodeDeploy); auto follows where the instances are.")
+
+
+def aws_errors(func):
+    """What AWS refuses while handing work to it or following it: one `error:` line, exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (DeployError, PipelineError, ArtifactError) as e:
+            click.echo(f"error: {e}", err=True)
+        except ClientError as e:
+            err = e.response.get("Error", {})
+            click.echo(f"error: AWS refused {e.operation_name}: {err.get('Code')}: {err.get('Message')}", err=True)
+        except BotoCoreError as e:
+            click.echo(f"error: {e} (check AWS credentials, the region or AWS_ENDPOINT_URL)", err=True)
+        sys.exit(1)
+
+    return wrapper
 
 
 def engine_kind(cf: ConfigFile, hosts_file: str | None, forced: str) -> str:

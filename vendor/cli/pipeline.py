@@ -14,7 +14,8 @@ from vendor.cli.approval_gate import approval_gate
 from vendor.aws import clients
 from vendor.cli.deploy import HOSTS, rollout_for
 from vendor.cli.aws_flags import aws_flags
-from vendor.cli.engines import ENGINE, app_is_deployed, codepipeline_parts, engine_kind, on_instance, on_stage
+from vendor.cli.engines import (ENGINE, app_is_deployed, aws_errors, codepipeline_parts, engine_kind, on_instance,
+                                on_stage)
 from vendor.cli.errors import user_errors
 from vendor.cli.printable import printable
 from vendor.config.loader import ConfigFile, load_config
@@ -62,6 +63,7 @@ def _artifact_store(cf: ConfigFile) -> Store | None:
               help="On AWS: seconds to wait for the execution the upload starts (EventBridge) before starting one.")
 @aws_flags
 @user_errors
+@aws_errors
 def push(config: str, source: str, ref: str | None, hosts_file: str | None, build_timeout: int, engine: str,
          trigger_wait: int) -> None:
     """Run the pipeline on SOURCE: Source -> Build (buildspec.yml) -> Approve -> Deploy.
@@ -124,6 +126,7 @@ def _follow(call):
 @click.argument("execution_id")
 @aws_flags
 @user_errors
+@aws_errors
 def follow(config: str, execution_id: str) -> None:
     """Follow an execution of the environment's CodePipeline (on AWS) to its end.
 
@@ -161,6 +164,7 @@ def pipeline() -> None:
 @ENGINE
 @aws_flags
 @user_errors
+@aws_errors
 def status(config: str, last: int, infra: bool, engine: str) -> None:
     """Show the latest executions, newest first: each stage's result, time and summary.
 
