@@ -114,7 +114,7 @@ class HostDeployer:
         elif step.event == "AllowTraffic":
             self._guard(step.event, lambda: self.traffic.allow(self.conn.host))
         elif step.event == "DownloadBundle":
-            self._put(bundle, posixpath.join(self.dir, "bundle.tar.gz"), 0o600)
+            self._put(bundle, posixpath.join(self.dir, "bundle.tar.gz"), 0o600, event=step.event)
             self._agent("unpack", event=step.event, bundle=posixpath.join(self.dir, "bundle.tar.gz"), archive=self.archive)
         elif step.event == "Install":
             self._agent("install", event=step.event, archive=self.archive, group_root=self.group_root,
@@ -155,7 +155,7 @@ class HostDeployer:
         self._sh(["mkdir", "-p", posixpath.join(self.dir, "logs"), posixpath.dirname(self.pointer)])
         self._put(AGENT_SOURCE.read_bytes(), AGENT_PATH, 0o755)
 
-    def _put(self, data: bytes, path: str, mode: int) -> None:
+    def _put(self, data: bytes, path: str, mode: int, event: str = "Prepare") -> None:
         """Write a file where only root may: directly as root, else into the login user's home
         and moved into place with sudo."""
         if not self.sudo:
@@ -164,7 +164,7 @@ class HostDeployer:
         staged = f".vend-upload-{self.d.deployment_id}-{posixpath.basename(path)}"  # relative: the home dir
         upload_bytes(self.conn, data, staged, mode=0o600)
         self._sh(["sh", "-c", 'install -m "$1" -o root -g root "$2" "$3"; s=$?; rm -f "$2"; exit $s', "-",
-                  f"{mode:o}", staged, path])
+                  f"{mode:o}", staged, path], event=event)
 
     def _last_successful(self) -> tuple[str, AppSpec] | None:
         """(archive dir, appspec) of the group's last successful install on this host, if any."""
@@ -184,10 +184,10 @@ class HostDeployer:
             raise DeploymentFailed(event, result.stderr.strip().removeprefix("vend agent: ") or f"{command} failed")
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    def _sh(self, argv: list[str]) -> None:
+    def _sh(self, argv: list[str], event: str = "Prepare") -> None:
         result = run(self.conn, [*self.sudo, *argv], timeout=60)
         if not result.ok:
-            raise DeploymentFailed("Prepare", f"{' '.join(argv[:2])} failed: {result.stderr.strip()}")
+            raise DeploymentFailed(event, f"{' '.join(argv[:2])} failed: {result.stderr.strip()}")
 
 
 def _install_spec(spec: AppSpec) -> dict:
