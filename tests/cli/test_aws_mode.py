@@ -7,6 +7,7 @@ BatchGetDeploymentTargets) and the statuses moto never advances (it runs no depl
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 
 import pytest
@@ -232,7 +233,7 @@ def test_a_push_to_an_environment_never_applied_says_so(aws_mode, tmp_path):
     _, path, _, _ = aws_mode
     other = tmp_path / "nobody-staging.yaml"
     other.write_text(path.read_text().replace("customer: awsmode", "customer: nobody"))
-    (tmp_path / "acme").symlink_to(path.parent / "acme")
+    shutil.copytree(path.parent / "acme", tmp_path / "acme")
 
     result = CliRunner().invoke(cli, ["push", str(other), str(python_revision(tmp_path / "app")), "--engine", "aws"])
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vendor.deploy.appspec import find_appspec, load_appspec
-from vendor.deploy.bundle import KEY_PREFIX, checked_tree
+from vendor.deploy.bundle import KEY_PREFIX
+from vendor.deploy.revision_tree import checked_tree
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
 CONTENT_TYPE = "application/zip"

@@ -116,14 +116,6 @@ def codedeploy(config: Config, facts: Facts, n: Names) -> dict:
                [arn(facts, "autoscaling", f"autoScalingGroup:*:autoScalingGroupName/{n.base}")]),
         _allow("OwnTargetGroup", ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
                [arn(facts, "elasticloadbalancing", f"targetgroup/{n.base}/*")]),
-        # A deployment group on an auto-scaling group with a launch template launches through it
-        # (https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-service-role.html)
-        _allow("LaunchTemplateInstances", ["ec2:RunInstances", "ec2:CreateTags"],
-               [arn(facts, "ec2", f"{kind}/*") for kind in ("instance", "volume", "network-interface", "subnet",
-                                                              "security-group", "launch-template")]
-               + [arn(facts, "ec2", "image/*", account=False)]),
-        _allow("PassInstanceRole", ["iam:PassRole"],
-               [arn(facts, "iam", f"role/vend/{n.role('instance')}", regional=False)]),
     )
 
 

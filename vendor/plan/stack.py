@@ -118,7 +118,7 @@ def _iam(config: Config, facts: Facts, n: Names) -> list[Resource]:
     out.append(Resource(PROFILE, n.role("instance"), {"path": "/vend/", "role": n.role("instance")},
                         immutable=("path",)))
     rule = delivery.triggered_by_rule(config)  # EventBridge starts the pipeline with this role
-    out.append(Resource(ROLE, n.role("events"), {"path": "/vend/", "trust": policies.trust("events.amazonaws.com"),
+    out.append(Resource(ROLE, n.role("events"), {"path": "/vend/", "trust": policies.trust("events.amazonaws.com", facts.account),
                                                  "policy": policies.events(config, facts, n)} if rule else {},
                         present=rule, immutable=("path",)))
     return out
