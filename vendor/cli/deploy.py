@@ -86,7 +86,7 @@ def engine_for(cf: ConfigFile, hosts_file: str | None, engine: str):
     """The deployment engine for this environment (see vendor.cli.engines)."""
     if engine_kind(cf, hosts_file, engine) == "aws":
         return codedeploy_engine(cf)
-    return SshEngine(rollout_for(cf, hosts_file, None, rollback=True), group_state(cf), _report)
+    return SshEngine(lambda: rollout_for(cf, hosts_file, None, rollback=True), group_state(cf), _report)
 
 
 def run_rollout(rollout: Rollout, bundle: bytes, revision: str) -> None:

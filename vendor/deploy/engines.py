@@ -55,8 +55,16 @@ class SshEngine:
     name = "local"
 
     def __init__(self, rollout, state, report: Callable[[object, Echo], None], keep=None):
-        self.rollout, self.state, self.report = rollout, state, report
+        """`rollout`: the Rollout, or a function making it (only once a deployment is sure to
+        happen: a rollback with nothing to roll back to reaches no host)."""
+        self._rollout, self.state, self.report = rollout, state, report
         self.keep = keep  # also store each new bundle elsewhere (an artifact bucket), if given
+
+    @property
+    def rollout(self):
+        if callable(self._rollout) and not hasattr(self._rollout, "deploy"):
+            self._rollout = self._rollout()
+        return self._rollout
 
     def deploy_bundle(self, data: bytes, revision: str, echo: Echo) -> bool:
         try:
