@@ -44,7 +44,7 @@ def test_production_lifecycle(cloud, tmp_path):
     path = copy_config("acme-production.yaml", tmp_path, {PRODUCTION_CERT: cert})
     cloud.bake("acme", "production")
     first, calls = run(cloud, load(path))
-    assert len(changed(first)) == 36 + 9 + 5 and calls.mutating > 0  # + the approvals service and subscription, alarms
+    assert len(changed(first)) == 36 + 9 + 5 + 2 and calls.mutating > 0  # + the approvals service and subscription, alarms; the source rule and its role
     assert {s.action for s in first.steps} == {"create"}
 
     again, calls = run(cloud, load(path))
@@ -87,17 +87,18 @@ def test_production_lifecycle(cloud, tmp_path):
     assert changed(third) == ["update target group vend-acme-production",
                               "update launch template vend-acme-production",
                               "update auto-scaling group vend-acme-production",
-                              "update sns topic vend-acme-production-alarms"]
+                              "update sns topic vend-acme-production-alarms",
+                              "update pipeline vend-acme-production"]  # the approvers are in its CustomData
     group = cloud.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=["vend-acme-production"])["AutoScalingGroups"][0]
     assert (group["MaxSize"], group["LaunchTemplate"]["Version"]) == (8, "2")
     assert calls.mutating_calls() == {"autoscaling:UpdateAutoScalingGroup": 1, "ec2:CreateLaunchTemplateVersion": 1,
                                       "ec2:ModifyLaunchTemplate": 1, "sns:Subscribe": 1,
-                                      "elbv2:ModifyTargetGroupAttributes": 1}
+                                      "elbv2:ModifyTargetGroupAttributes": 1, "codepipeline:UpdatePipeline": 1}
     assert drain_seconds() == "60"
 
     gone, calls = run(cloud, load(path), executor.destroy)
-    assert len(changed(gone)) == 37 + 5
+    assert len(changed(gone)) == 37 + 5 + 2
     assert sorted(existing(cloud, load(path))) == [k.format(region="eu-west-1") for k in APPROVALS_SERVICE]
     snapshots = cloud.client("rds").describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
     assert [s["DBSnapshotIdentifier"][:27] for s in snapshots] == ["vend-acme-production-final-"]
@@ -111,7 +112,7 @@ def test_staging_lifecycle_keeps_the_shared_load_balancer(cloud, tmp_path):
     first, calls = run(cloud, load(path))
     assert changed(first)[:4] == ["create security group vend-shared-1-alb", "create load balancer vend-shared-1",
                                   "create listener vend-shared-1-http", "create listener vend-shared-1-https"]
-    assert len(changed(first)) == 28
+    assert len(changed(first)) == 30
     elb = cloud.client("elbv2")
     shared = elb.describe_load_balancers(Names=["vend-shared-1"])["LoadBalancers"][0]
     tags = elb.describe_tags(ResourceArns=[shared["LoadBalancerArn"]])["TagDescriptions"][0]["Tags"]
@@ -134,7 +135,7 @@ def test_staging_lifecycle_keeps_the_shared_load_balancer(cloud, tmp_path):
     assert calls.mutating_calls() == {"elbv2:ModifyRule": 1, "elbv2:SetRulePriorities": 1}  # into the host+path band
 
     gone, _ = run(cloud, load(path), executor.destroy)
-    assert len(changed(gone)) == 24
+    assert len(changed(gone)) == 26
     left = existing(cloud, load(path))
     assert sorted(left) == ["listener vend-shared-1-http", "listener vend-shared-1-https",
                             "load balancer vend-shared-1", "security group vend-shared-1-alb"]

@@ -144,7 +144,7 @@ def test_up_push_approve_rollout_rollback_down(sandbox):
     status, body = front_door(svc.front_door)
     assert (status, "version 1" in body, "Hello from acme (production)" in body) == (200, True, True), body
     kept = artifacts(emu.url)  # the source archive and the built revision, in the artifact bucket
-    assert any(k.startswith("source/") and k.endswith(".tar.gz") for k in kept) and len(kept) == 2, kept
+    assert "source/vend-acme-production.zip" in kept and len(kept) == 2, kept  # where the S3 source action reads
     assert all(f"s3://{BUCKET}/{k}" in out for k in kept), out
 
     # the app's runtime: its env file points at the environment's real PostgreSQL server, the health

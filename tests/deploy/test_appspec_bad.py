@@ -224,17 +224,9 @@ BAD = [
         """, [
         f"{F}:4 hooks/BeforeELBAdd: unknown lifecycle event 'BeforeELBAdd' (an old name) "
         "(use 'BeforeAllowTraffic')"]),
-    ("absolute script location", """\
-        version: 0.0
-        os: linux
-        hooks:
-          ApplicationStop:
-            - location: /opt/tomcat/bin/shutdown.sh
-        """, [
-        f"{F}:5 hooks/ApplicationStop/0/location: '/opt/tomcat/bin/shutdown.sh' is an absolute "
-        "path; CodeDeploy runs hook scripts from the revision, so it would look for "
-        "'opt/tomcat/bin/shutdown.sh' inside it (put the script in the revision and give its "
-        "path from the revision root, e.g. scripts/start.sh)"]),
+    ("tab indentation", "version: 0.0\nos: linux\nhooks:\n\tApplicationStart:\n    - location: start.sh\n", [
+        f"{F}:4 (file): YAML syntax error: a tab indents this line; YAML indents with spaces only "
+        "(use spaces, not tabs)"]),
     ("script location misspelled, bad timeout and runas", """\
         version: 0.0
         os: linux

@@ -83,6 +83,32 @@ def test_sources_and_scripts_must_exist_in_the_revision(tmp_path):
     ]
 
 
+def test_a_location_with_a_leading_slash_is_inside_the_revision(tmp_path):
+    """The CodeDeploy agent joins a hook location to the revision root (File.join(archive,
+    location)), so /scripts/start.sh is the revision's scripts/start.sh; public revisions rely on it."""
+    appspec = """\
+        version: 0.0
+        os: linux
+        hooks:
+          ApplicationStart:
+            - location: /scripts/start.sh
+          ApplicationStop:
+            - location: /opt/tomcat/bin/shutdown.sh
+        """
+    rev = write_revision(tmp_path / "rev", appspec, {"scripts/start.sh": "#!/bin/sh\n"})
+    f = rev / "appspec.yml"
+    assert problems_of(rev) == [
+        f"{f}:7 hooks/ApplicationStop/0/location: '/opt/tomcat/bin/shutdown.sh' is read inside the revision "
+        f"(CodeDeploy joins hook locations to the revision root): 'opt/tomcat/bin/shutdown.sh' is not a file in "
+        f"the revision {rev} (add the script to the revision at that path, or give the path of a script that is "
+        "in it, e.g. scripts/stop.sh)"]
+    (rev / "opt/tomcat/bin").mkdir(parents=True)
+    (rev / "opt/tomcat/bin/shutdown.sh").write_text("#!/bin/sh\n")
+    spec = load_revision_appspec(rev)
+    assert spec.scripts("ApplicationStart") == (HookScript("scripts/start.sh", 3600, None),)
+    assert spec.scripts("ApplicationStop") == (HookScript("opt/tomcat/bin/shutdown.sh", 3600, None),)
+
+
 def test_without_a_revision_existence_is_not_checked(tmp_path):
     rev = write_revision(tmp_path / "rev", SIMPLE_APPSPEC)  # no index.html, no scripts
     with pytest.raises(SourceError):

@@ -125,3 +125,27 @@ def test_permissions_on_the_root_reach_only_what_was_installed(tmp_path, host):
         "/var/www/vend-perm": "700 nobody", "/var/www/vend-perm/css": "700 nobody",
         "/var/www/vend-perm/css/a.css": "700 nobody", "/var/www/vend-perm/index.html": "700 nobody",
         "/etc/vend-perm.conf": "700 nobody"}
+
+
+def test_deploys_as_a_non_root_user_through_sudo(tmp_path, local_hosts_factory):
+    """As on an Ubuntu instance: vend logs in as `ubuntu` (key only, passwordless sudo); the agent
+    writes /opt/codedeploy-agent and installs the app through sudo, as root."""
+    hosts = local_hosts_factory(1, user="ubuntu")
+    host = hosts.hosts[0]
+    try:
+        assert host.user == "ubuntu"
+        with connect(host) as conn:
+            assert run(conn, ["id", "-un"], timeout=10).stdout.strip() == "ubuntu"
+            assert not run(conn, ["touch", "/opt/vend-probe"], timeout=10).ok  # no root rights without sudo
+            for n, version in ((1, "1"), (2, "2")):
+                bundle = build_bundle(python_revision(tmp_path / f"v{n}", version=version))
+                outcome = HostDeployer(conn, _deployment(n)).deploy(bundle.data, bundle.appspec)
+                assert outcome.ok, outcome.message
+                assert _get(host) == f"Hello from shop (staging), version {version}\n"
+            assert outcome.events[0] == "ApplicationStop"
+            owners = run(conn, ["stat", "-c", "%U %a", "/opt/codedeploy-agent/vend-host-agent.py",
+                                f"{DEPLOYMENT_ROOT}/group-1/d-000000002/bundle.tar.gz"], timeout=10).stdout.split("\n")
+            assert owners[:2] == ["root 755", "root 600"]
+            assert run(conn, ["sh", "-c", "ls -A ~"], timeout=10).stdout.split() == [".ssh"]  # nothing staged is left
+    finally:
+        hosts.stop_all()

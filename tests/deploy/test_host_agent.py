@@ -133,6 +133,43 @@ def test_unpack_refuses_traversal(tmp_path):
     assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "a").exists()
 
 
+@pytest.mark.parametrize("name, link", [("../escape.txt", None), ("site/up", "../../x"), ("site/abs", "/etc/passwd")])
+def test_unpack_without_tarfile_filters_checks_by_hand(tmp_path, monkeypatch, name, link):
+    """On a host whose Python predates tarfile's data filter (Debian 12's 3.11.2), the agent checks
+    the members itself: nothing outside the archive, no link out of it."""
+    monkeypatch.delattr(tarfile, "data_filter")
+    bundle = tmp_path / "b.tar.gz"
+    with tarfile.open(bundle, "w:gz") as tar:
+        ok = tarfile.TarInfo("site/index.html")
+        ok.size = 2
+        tar.addfile(ok, io.BytesIO(b"hi"))
+        info = tarfile.TarInfo(name)
+        if link:
+            info.type, info.linkname = tarfile.SYMTYPE, link
+            tar.addfile(info)
+        else:
+            info.size = 1
+            tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(host_agent.AgentError, match="^unsafe bundle refused: "):
+        host_agent.unpack(str(bundle), str(tmp_path / "a"))
+    assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "a").exists()
+
+
+def test_unpack_without_tarfile_filters_keeps_a_good_bundle(tmp_path, monkeypatch):
+    monkeypatch.delattr(tarfile, "data_filter")
+    bundle = tmp_path / "b.tar.gz"
+    with tarfile.open(bundle, "w:gz") as tar:
+        info = tarfile.TarInfo("site/run.sh")
+        info.size, info.mode = 2, 0o4755
+        tar.addfile(info, io.BytesIO(b"hi"))
+        link = tarfile.TarInfo("site/current")
+        link.type, link.linkname = tarfile.SYMTYPE, "run.sh"
+        tar.addfile(link)
+    host_agent.unpack(str(bundle), str(tmp_path / "a"))
+    assert (tmp_path / "a/site/run.sh").stat().st_mode & 0o7777 == 0o755  # no set-id bit
+    assert os.readlink(tmp_path / "a/site/current") == "run.sh"
+
+
 def test_hook_output_goes_to_log_and_stdout_and_timeout_kills(tmp_path):
     script = tmp_path / "hook.sh"
     script.write_text("#!/bin/sh\necho \"event=$LIFECYCLE_EVENT\"\nsleep 30\n")

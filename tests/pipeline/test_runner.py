@@ -2,7 +2,9 @@
 a rejected approval never deploys; an approved one deploys for real to a local SSH host."""
 from __future__ import annotations
 
+import io
 import subprocess
+import zipfile
 import threading
 import urllib.request
 from pathlib import Path
@@ -129,9 +131,11 @@ def test_source_archive_and_built_revision_are_kept_in_the_artifact_store(env):
     execution = runner.run(str(repo))
     assert execution.status == "Succeeded", execution.stages
     [bundle] = deployed
-    assert sorted(kept) == sorted([f"source/{commit}.tar.gz", bundle.key])
+    source = f"source/vend-{config.slug}.zip"  # where the vended pipeline's S3 source action reads it
+    assert sorted(kept) == sorted([source, bundle.key])
     assert kept[bundle.key] == bundle.data
-    assert execution.stage("Source").summary.endswith(f"; stored as s3://artifacts/source/{commit}.tar.gz")
+    assert "appspec.yml" in zipfile.ZipFile(io.BytesIO(kept[source])).namelist()
+    assert execution.stage("Source").summary.endswith(f"; stored as s3://artifacts/{source}")
     assert execution.stage("Build").summary.endswith(f"; stored as s3://artifacts/{bundle.key}")
 
 

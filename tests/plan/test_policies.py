@@ -18,7 +18,7 @@ ACCEPTED_SEVERITIES = {"LOW", "INFO", "MUTE"}
 
 
 def roles(name: str) -> dict:
-    return {r.name: r.props for r in stack(load_config(CONFIGS / name).config, FACTS) if r.kind == "iam role"}
+    return {r.name: r.props for r in stack(load_config(CONFIGS / name).config, FACTS) if r.kind == "iam role" and r.present}  # absent ones have no policy
 
 
 def statements(name: str, role: str) -> dict[str, dict]:

@@ -1,6 +1,8 @@
 """The wanted resources of the example configs, compared exactly where it matters."""
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,6 +87,48 @@ def test_production_pipeline_waits_for_approval():
     assert stages[0]["actions"][0]["provider"] == "CodeCommit"
 
 
+def test_approval_action_times_out_as_configured_and_carries_json_custom_data():
+    stages = wanted("acme-production.yaml")["pipeline vend-acme-production"].props["stages"]
+    approve = stages[2]["actions"][0]
+    assert approve["timeout_minutes"] == 24 * 60  # pipeline/approval_timeout_hours defaults to 24
+    assert json.loads(approve["configuration"]["CustomData"]) == {
+        "customer": "acme", "environment": "production",
+        "approvers": ["release-manager@acme.example", "cto@acme.example"]}
+
+
+def test_s3_source_is_started_by_an_eventbridge_rule_on_the_uploaded_key(tmp_path):
+    text = (CONFIGS / "acme-staging.yaml").read_text().replace("repository: acme-shop",
+                                                              "repository: git@example.com:acme/shop.git")
+    (tmp_path / "acme-staging.yaml").write_text(text)
+    shutil.copytree(CONFIGS / "acme", tmp_path / "acme")
+    res = {r.key: r for r in stack(load_config(tmp_path / "acme-staging.yaml").config, FACTS)}
+    source = res["pipeline vend-acme-staging"].props["stages"][0]["actions"][0]["configuration"]
+    assert source["PollForSourceChanges"] == "false"
+    rule = res["event rule vend-acme-staging-source"]
+    assert json.loads(rule.props["pattern"]) == {
+        "source": ["aws.s3"], "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [source["S3Bucket"]]}, "object": {"key": [source["S3ObjectKey"]]}}}
+    assert rule.props["target"] == "arn:aws:codepipeline:eu-west-1:123456789012:vend-acme-staging"
+    assert rule.props["role"] == "arn:aws:iam::123456789012:role/vend/vend-acme-staging-events"
+    assert res["iam role vend-acme-staging-events"].props["policy"]["Statement"] == [{
+        "Sid": "StartPipeline", "Effect": "Allow", "Action": ["codepipeline:StartPipelineExecution"],
+        "Resource": ["arn:aws:codepipeline:eu-west-1:123456789012:vend-acme-staging"]}]
+    assert res[f"s3 bucket {source['S3Bucket']}"].props["eventbridge"] is True
+
+
+def test_connection_source_needs_no_rule():
+    res = wanted("globex-development.yaml")
+    assert not res["event rule vend-globex-development-source"].present
+    assert not res["iam role vend-globex-development-events"].present
+
+
+def test_instances_are_health_checked_by_ec2_until_the_app_is_deployed():
+    group = "auto-scaling group vend-acme-production"
+    assert wanted("acme-production.yaml")[group].props["health_check_type"] == "EC2"
+    deployed = Facts(**{**FACTS.__dict__, "app_deployed": True})
+    assert wanted("acme-production.yaml", deployed)[group].props["health_check_type"] == "ELB"
+
+
 def test_deployment_group_is_one_at_a_time_with_rollback():
     assert wanted("acme-production.yaml")["deployment group vend-acme-production"].props == {
         "role": "arn:aws:iam::123456789012:role/vend/vend-acme-production-codedeploy",
@@ -95,8 +139,9 @@ def test_deployment_group_is_one_at_a_time_with_rollback():
 
 @pytest.mark.parametrize("config", ["acme-production.yaml", "acme-staging.yaml", "globex-development.yaml"])
 def test_policies_use_star_only_for_unscoped_actions(config):
-    roles = [r for r in wanted(config).values() if r.kind == "iam role"]
-    assert len(roles) == 4
+    roles = [r for r in wanted(config).values() if r.kind == "iam role" and r.present]
+    # instance, codebuild, codedeploy, codepipeline; and EventBridge's where a rule starts the pipeline
+    assert len(roles) == (4 if config == "globex-development.yaml" else 5)
     for role in roles:
         for statement in role.props["policy"]["Statement"]:
             if "*" in statement["Resource"]:

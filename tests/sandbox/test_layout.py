@@ -76,3 +76,18 @@ def test_launch_script_stacks_layers_and_ends_in_sshd():
 def test_launch_script_rejects_paths_overlayfs_would_misread(lower):
     with pytest.raises(ValueError):
         layout.launch_script(name="h", lower=lower, upper="/u", work="/w", merged="/m")
+
+
+def test_a_user_other_than_root_gets_its_own_account_keys_and_sudo():
+    passwd = "root:x:0:0:root:/root:/bin/bash\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\nann:x:1000:1000::/home/ann:/bin/sh\n"
+    group = "root:x:0:\nann:x:1000:\n"
+    new_passwd, new_group, shadow, uid = layout.with_user(passwd, group, "root:*:1::::::\n", "ubuntu")
+    assert uid == 1001
+    assert new_passwd.endswith("ubuntu:x:1001:1001:ubuntu:/home/ubuntu:/bin/sh\n")
+    assert new_group.endswith("ubuntu:x:1001:\n") and shadow.endswith("ubuntu:*:19000:0:99999:7:::\n")
+    assert layout.sudoers("ubuntu") == "ubuntu ALL=(ALL) NOPASSWD:ALL\n"
+    lines = layout.sshd_config("10.213.7.2", "ubuntu").splitlines()
+    assert "AllowUsers root ubuntu" in lines
+    assert f"AuthorizedKeysFile {layout.AUTHORIZED_KEYS} .ssh/authorized_keys" in lines
+    with pytest.raises(ValueError):
+        layout.check_user("Ubuntu; rm")

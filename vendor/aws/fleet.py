@@ -31,3 +31,13 @@ def fleet(autoscaling, ec2, group_name: str, *, user: str, key_path: Path) -> Fl
                 addresses[instance["InstanceId"]] = instance.get("PrivateIpAddress")
     hosts = [Host(i, addresses[i], 22, user, key_path) for i in ids if addresses.get(i)]
     return Fleet(hosts, list(group.get("TargetGroupARNs", [])), {h.name: h.name for h in hosts})
+
+
+def use_elb_health_checks(autoscaling, group_name: str) -> bool:
+    """Once the app is deployed, the group replaces instances its load balancer finds unhealthy
+    (until then EC2 health checks keep instances without the app from churning). True when changed."""
+    groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])["AutoScalingGroups"]
+    if not groups or groups[0].get("HealthCheckType") == "ELB":
+        return False
+    autoscaling.update_auto_scaling_group(AutoScalingGroupName=group_name, HealthCheckType="ELB")
+    return True

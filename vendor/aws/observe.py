@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from botocore.exceptions import ClientError
 
 from vendor.aws import certificate_checks, database_checks
-from vendor.aws.base import StackError, code
+from vendor.aws.base import StackError, code, missing
 from vendor.config.names import MANAGED_BY, base
 from vendor.aws.handlers import handler
 from vendor.config.loader import ConfigFile
@@ -133,7 +133,19 @@ def facts(ctx, cf: ConfigFile, *, shared_certificate_arn: str | None = None) -> 
     if certificate is None and missing_shared:
         certificate = shared_certificate(ctx)
     return Facts(ctx.account, ctx.region, zones(ctx), newest_ami(ctx, config.customer, config.environment),
-                 ctx.partition, certificate)
+                 ctx.partition, certificate, app_deployed(ctx, base(config)))
+
+
+def app_deployed(ctx, group: str) -> bool:
+    """Whether CodeDeploy has deployed to the environment's group (named like it) successfully."""
+    try:
+        found = ctx.client("codedeploy").list_deployments(applicationName=group, deploymentGroupName=group,
+                                                          includeOnlyStatuses=["Succeeded"])
+    except ClientError as error:
+        if missing(error, "ApplicationDoesNotExistException", "DeploymentGroupDoesNotExistException"):
+            return False
+        raise
+    return bool(found.get("deployments"))
 
 
 def observe(ctx, resources: Sequence[Resource]) -> dict[str, Observed | None]:

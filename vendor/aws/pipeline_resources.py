@@ -121,7 +121,9 @@ def declaration(name: str, props) -> dict:
         actions = [{"name": a["name"], "runOrder": 1, "configuration": dict(a["configuration"]),
                     "actionTypeId": {"category": a["category"], "owner": "AWS", "provider": a["provider"], "version": "1"},
                     "inputArtifacts": [{"name": i} for i in a["inputs"]],
-                    "outputArtifacts": [{"name": o} for o in a["outputs"]]} for a in stage["actions"]]
+                    "outputArtifacts": [{"name": o} for o in a["outputs"]],
+                    **({"timeoutInMinutes": a["timeout_minutes"]} if "timeout_minutes" in a else {})}
+                   for a in stage["actions"]]
         stages.append({"name": stage["name"], "actions": actions})
     return {"name": name, "roleArn": props["role"], "artifactStore": {"type": "S3", "location": props["bucket"]},
             "stages": stages}
@@ -132,7 +134,9 @@ def _stages(pipeline: dict) -> list[dict]:
         {"name": a["name"], "category": a["actionTypeId"]["category"], "provider": a["actionTypeId"]["provider"],
          "configuration": dict(a.get("configuration") or {}),
          "inputs": [i["name"] for i in a.get("inputArtifacts", [])],
-         "outputs": [o["name"] for o in a.get("outputArtifacts", [])]} for a in s["actions"]]}
+         "outputs": [o["name"] for o in a.get("outputArtifacts", [])],
+         **({"timeout_minutes": a["timeoutInMinutes"]} if a.get("timeoutInMinutes") is not None else {})}
+        for a in s["actions"]]}
         for s in pipeline["stages"]]
 
 

@@ -1,4 +1,5 @@
-"""The artifact bucket (versioned, encrypted, private), the log group and the approvals topic."""
+"""The artifact bucket (versioned, encrypted, private, sending its events to EventBridge), the log
+group and the approvals topic."""
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
@@ -43,9 +44,11 @@ class Bucket(Handler):
         ownership = _get(lambda: s3.get_bucket_ownership_controls(Bucket=res.name)["OwnershipControls"]["Rules"][0]
                          ["ObjectOwnership"], "OwnershipControlsNotFoundError", default=None)
         tags = _get(lambda: s3.get_bucket_tagging(Bucket=res.name)["TagSet"], "NoSuchTagSet", default=[])
+        notifications = s3.get_bucket_notification_configuration(Bucket=res.name)
         return Observed(res.name, {"versioning": versioning, "encryption": encryption,
                                    "public_access_blocked": block == BLOCK_ALL, "ownership": ownership,
-                                   "tags": {t["Key"]: t["Value"] for t in tags}},
+                                   "tags": {t["Key"]: t["Value"] for t in tags},
+                                   "eventbridge": "EventBridgeConfiguration" in notifications},
                         {"arn": f"arn:{ctx.partition}:s3:::{res.name}"})
 
     def create(self, ctx, res, props):
@@ -53,7 +56,7 @@ class Bucket(Handler):
         extra = {} if ctx.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": ctx.region}}
         s3.create_bucket(Bucket=res.name, ObjectOwnership=props["ownership"], **extra)
         return self.update(ctx, res, props, Observed(res.name), {"public_access_blocked", "encryption",
-                                                                 "versioning", "tags"})
+                                                                 "versioning", "tags", "eventbridge"})
 
     def update(self, ctx, res, props, observed, changed):
         s3 = ctx.client("s3")
@@ -69,6 +72,8 @@ class Bucket(Handler):
             s3.put_bucket_versioning(Bucket=res.name, VersioningConfiguration={"Status": props["versioning"]})
         if "tags" in changed:
             s3.put_bucket_tagging(Bucket=res.name, Tagging={"TagSet": tag_list(props["tags"])})
+        if "eventbridge" in changed:
+            _send_to_eventbridge(s3, res.name, props["eventbridge"])
         return Observed(res.name, props)
 
     def delete(self, ctx, res, observed):
@@ -79,6 +84,16 @@ class Bucket(Handler):
             if doomed:
                 s3.delete_objects(Bucket=res.name, Delete={"Objects": doomed, "Quiet": True})
         s3.delete_bucket(Bucket=res.name)
+
+
+def _send_to_eventbridge(s3, bucket: str, on: bool) -> None:
+    """Turn the bucket's EventBridge notifications on or off, keeping any other notifications."""
+    current = s3.get_bucket_notification_configuration(Bucket=bucket)
+    current.pop("ResponseMetadata", None)
+    current.pop("EventBridgeConfiguration", None)
+    if on:
+        current["EventBridgeConfiguration"] = {}
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=current)
 
 
 class LogGroup(Handler):

@@ -10,14 +10,16 @@ from vendor.aws import clients
 from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.aws_flags import aws_flags
+from vendor.cli.engines import ENGINE, app_is_deployed, aws_errors, codedeploy_engine, engine_kind
 from vendor.cli.errors import user_errors
 from vendor.cli.runtime_env import env_file_for
 from vendor.config.loader import ConfigFile, load_config
 from vendor.config.names import base
-from vendor.deploy.bundle import build_bundle, upload
+from vendor.deploy.bundle import upload
 from vendor.deploy.health import HealthCheck
 from vendor.deploy.history import DeploymentLocked, GroupState
 from vendor.deploy.hosts_file import load_hosts
+from vendor.deploy.engines import EngineError, SshEngine
 from vendor.deploy.rollout import Group, Rollout, RolloutResult
 from vendor.deploy.traffic import HealthGatedTraffic
 from vendor.sandbox.environments import hosts_by_instance
@@ -64,15 +66,27 @@ def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, ro
                    on_output=lambda host, line: click.echo(f"  {host} | {line}"), env_file=env_file)
 
 
-def _report(result: RolloutResult) -> None:
+def _report(result: RolloutResult, echo=click.echo) -> None:
     for h in result.hosts:
-        click.echo(f"{h.host}: {'Succeeded' if h.ok else 'Failed at ' + h.message}")
+        echo(f"{h.host}: {'Succeeded' if h.ok else 'Failed at ' + h.message}")
     if result.rolled_back_to:
         back = ", ".join(f"{h.host} {'ok' if h.ok else 'FAILED: ' + h.message}" for h in result.rollback)
-        click.echo(f"rolled back to {result.rolled_back_to[:12]}: {back}")
+        echo(f"rolled back to {result.rolled_back_to[:12]}: {back}")
     status = "Succeeded" if result.ok else f"Failed: {result.message}"
-    click.echo(f"deployment {result.deployment_id} of {result.revision[:12]}: {status} "
+    echo(f"deployment {result.deployment_id} of {result.revision[:12]}: {status} "
                f"({result.seconds:.1f}s, hook scripts {result.hook_seconds:.1f}s)")
+
+
+def _finish(ok: bool) -> None:
+    if not ok:
+        raise SystemExit(1)
+
+
+def engine_for(cf: ConfigFile, hosts_file: str | None, engine: str):
+    """The deployment engine for this environment (see vendor.cli.engines)."""
+    if engine_kind(cf, hosts_file, engine) == "aws":
+        return codedeploy_engine(cf)
+    return SshEngine(lambda: rollout_for(cf, hosts_file, None, rollback=True), group_state(cf), _report)
 
 
 def run_rollout(rollout: Rollout, bundle: bytes, revision: str) -> None:
@@ -93,15 +107,21 @@ def run_rollout(rollout: Rollout, bundle: bytes, revision: str) -> None:
               help="Override the config's deploy/strategy.")
 @click.option("--no-rollback", is_flag=True, help="Leave failed hosts as they are.")
 @click.option("--bucket", help="Also store the bundle in this artifact bucket (content-addressed key).")
+@ENGINE
 @aws_flags
 @user_errors
+@aws_errors
 def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str | None, no_rollback: bool,
-           bucket: str | None) -> None:
+           bucket: str | None, engine: str) -> None:
     """Deploy REVISION_DIR (appspec.yml at its root) to the fleet, CodeDeploy-style.
 
     Hosts are taken out of the target group one at a time (by default), the lifecycle hooks run
     over SSH, the app's health check must pass, and the host is put back. The first failure stops
     the rollout and rolls every touched host back to the last good revision.
+
+    On AWS (instances that are not local hosts, or --engine aws) the revision is zipped into the
+    artifact bucket and CodeDeploy's deployment group deploys it; vend follows each instance's
+    lifecycle events to the end (Ctrl-C stops following, not the deployment).
 
     \b
     Example:
@@ -109,63 +129,77 @@ def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str
       vend deploy configs/acme-staging.yaml ./my-app --hosts hosts.yaml --strategy half-at-a-time
     """
     cf = load_config(config)
-    bundle = build_bundle(Path(revision_dir))
-    if bucket:
-        key = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
-        click.echo(f"bundle stored as s3://{bucket}/{key}")
-    run_rollout(rollout_for(cf, hosts_file, strategy, not no_rollback), bundle.data, bundle.sha256)
+    if engine_kind(cf, hosts_file, engine) == "aws":
+        if strategy or no_rollback or bucket:
+            raise click.UsageError("--strategy, --no-rollback and --bucket apply to SSH deploys; on AWS the "
+                                   "deployment group's configuration decides (vend apply)")
+        ok = codedeploy_engine(cf).deploy(Path(revision_dir), click.echo)
+        if ok:
+            app_is_deployed(cf)
+    else:
+        def keep(bundle) -> None:
+            key = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
+            click.echo(f"bundle stored as s3://{bucket}/{key}")
+
+        ssh = SshEngine(rollout_for(cf, hosts_file, strategy, not no_rollback), group_state(cf), _report,
+                        keep=keep if bucket else None)
+        try:
+            ok = ssh.deploy(Path(revision_dir), click.echo)
+        except EngineError as e:
+            raise click.ClickException(str(e))
+    _finish(ok)
 
 
 @click.command()
 @CONFIG
+@HOSTS
+@ENGINE
+@aws_flags
 @user_errors
-def releases(config: str) -> None:
+@aws_errors
+def releases(config: str, hosts_file: str | None, engine: str) -> None:
     """List the deployments of a customer environment, newest first.
+
+    On AWS the history is CodeDeploy's deployment group's, so every operator sees the same.
 
     \b
     Example:
       vend releases configs/acme-staging.yaml
     """
-    history = group_state(load_config(config)).releases()
+    cf = load_config(config)
+    local = SshEngine(None, group_state(cf), _report)
+    kind = engine_kind(cf, hosts_file, engine) if engine != "auto" or hosts_file or not local.releases() else "local"
+    history = (codedeploy_engine(cf) if kind == "aws" else local).releases()
     if not history:
         click.echo("no deployments yet")
     for r in reversed(history):
-        extra = (f" (failed on {r.get('failed_host') or '-'}; rolled back to {(r.get('rolled_back_to') or '-')[:12]})"
-                 if r["status"] != "Succeeded" else "")
-        click.echo(f"{r.get('at') or '-'}  {r.get('deployment_id') or '-'}  {r['revision'][:12]}  {r['status']}{extra}  "
-                   f"by {r.get('who') or '-'}")
+        extra = f" ({r.detail})" if r.detail else ""
+        click.echo(f"{r.at}  {r.deployment_id}  {r.revision[:12]}  {r.status}{extra}  by {r.who or '-'}")
 
 
 @click.command()
 @CONFIG
 @click.argument("revision", required=False)
 @HOSTS
+@ENGINE
 @aws_flags
 @user_errors
-def rollback(config: str, revision: str | None, hosts_file: str | None) -> None:
+@aws_errors
+def rollback(config: str, revision: str | None, hosts_file: str | None, engine: str) -> None:
     """Deploy an earlier good revision again (default: the one before the current).
 
-    REVISION is a revision hash or its prefix, as `vend releases` shows it.
+    REVISION is a revision hash or its prefix, as `vend releases` shows it. On AWS the earlier
+    revision (still in the artifact bucket) is deployed again through CodeDeploy.
 
     \b
     Example:
       vend rollback configs/acme-staging.yaml
       vend rollback configs/acme-staging.yaml 3f2a9c1b04de --hosts hosts.yaml
     """
-    cf = load_config(config)
-    state = group_state(cf)
-    good = [r["revision"] for r in state.releases() if r["status"] == "Succeeded"]
-    if revision:
-        matches = sorted({g for g in good if g.startswith(revision)})
-        if len(matches) != 1:
-            raise click.ClickException(f"{len(matches)} good revisions start with {revision!r} (see vend releases)")
-        target = matches[0]
-    else:
-        earlier = [g for g in good if g != (good[-1] if good else None)]
-        if not earlier:
-            raise click.ClickException("no earlier good revision to roll back to (see vend releases)")
-        target = earlier[-1]
-    run_rollout(rollout_for(cf, hosts_file, None, rollback=True), state.bundle(target), target)
+    try:
+        _finish(engine_for(load_config(config), hosts_file, engine).rollback(revision, click.echo))
+    except EngineError as e:
+        raise click.ClickException(str(e))
 
 
 COMMANDS = [deploy, releases, rollback]

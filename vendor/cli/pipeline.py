@@ -14,9 +14,14 @@ from vendor.cli.approval_gate import approval_gate
 from vendor.aws import clients
 from vendor.cli.deploy import HOSTS, rollout_for
 from vendor.cli.aws_flags import aws_flags
+from vendor.cli.engines import (ENGINE, app_is_deployed, aws_errors, codepipeline_parts, engine_kind, on_instance,
+                                on_stage)
 from vendor.cli.errors import user_errors
 from vendor.cli.printable import printable
 from vendor.config.loader import ConfigFile, load_config
+from vendor.aws.codedeploy import DeployError
+from vendor.aws.codepipeline import PipelineError
+from vendor.pipeline.engines import CodePipelineEngine, LocalEngine, PushError, PushInterrupted
 from vendor.pipeline.executions import Executions
 from vendor.pipeline.infra import infra_pipeline
 from vendor.pipeline.runner import PipelineRunner, Store, app_pipeline
@@ -53,9 +58,14 @@ def _artifact_store(cf: ConfigFile) -> Store | None:
 @click.option("--ref", help="Branch, tag or commit of a git SOURCE (default HEAD).")
 @HOSTS
 @click.option("--build-timeout", default=60, show_default=True, type=click.IntRange(1, 480), help="Minutes.")
+@ENGINE
+@click.option("--trigger-wait", default=20, show_default=True, type=click.IntRange(0, 300),
+              help="On AWS: seconds to wait for the execution the upload starts (EventBridge) before starting one.")
 @aws_flags
 @user_errors
-def push(config: str, source: str, ref: str | None, hosts_file: str | None, build_timeout: int) -> None:
+@aws_errors
+def push(config: str, source: str, ref: str | None, hosts_file: str | None, build_timeout: int, engine: str,
+         trigger_wait: int) -> None:
     """Run the pipeline on SOURCE: Source -> Build (buildspec.yml) -> Approve -> Deploy.
 
     SOURCE is a git repository (archived at --ref) or a directory, with appspec.yml and
@@ -63,27 +73,76 @@ def push(config: str, source: str, ref: str | None, hosts_file: str | None, buil
     link and waits for the decision; a failed build never reaches approval and a rejected
     approval never deploys.
 
+    On AWS (instances that are not local hosts, or --engine aws) the vended CodePipeline runs it:
+    SOURCE is zipped (appspec.yml at its root) to the artifact bucket key its S3 source action
+    reads, the execution is started and followed stage by stage, CodeDeploy's instances event by
+    event. Ctrl-C stops following, not the execution.
+
     \b
     Example:
       vend push configs/acme-staging.yaml ../shop --ref main --hosts hosts.yaml
     """
     cf = load_config(config)
-    rollout = rollout_for(cf, hosts_file, None, True)
     name = app_pipeline(cf.config.slug)
+    if engine_kind(cf, hosts_file, engine) == "aws":
+        parts = codepipeline_parts(cf)
+        if parts["source_key"] is None:
+            click.echo(f"note: {name} reads {cf.config.pipeline.source.repository}: push your commit there; "
+                       "vend starts an execution and follows it")
+        runner = CodePipelineEngine(name, work_dir=default_state_dir() / "pipelines" / name / "aws",
+                                    on_event=on_stage, on_output=on_instance, trigger_wait=trigger_wait, **parts)
+    else:
+        try:
+            gate = approval_gate(cf.config, Gate.from_settings())
+        except (SettingsProblem, KeyProblem, StoreError) as e:
+            raise click.ClickException(str(e))
+        rollout = rollout_for(cf, hosts_file, None, True)
+        runner = LocalEngine(PipelineRunner(
+            cf.config, _executions(name), default_state_dir() / "pipelines" / name / "work",
+            gate=gate, deploy=lambda bundle: rollout.deploy(bundle.data, bundle.sha256),
+            build_timeout=build_timeout * 60, on_event=on_stage,
+            on_output=lambda phase, line: click.echo(f"  build | {phase} | {line}"),
+            store=None if hosts_file else _artifact_store(cf)))
+    execution_id, status = _follow(lambda: runner.push(source, ref))
+    if status == "Succeeded" and runner.name == "aws":
+        app_is_deployed(cf)
+    click.echo(f"execution {execution_id}: {status}")
+    if status != "Succeeded":
+        raise SystemExit(1)
+
+
+def _follow(call):
     try:
-        gate = approval_gate(cf.config, Gate.from_settings())
-    except (SettingsProblem, KeyProblem, StoreError) as e:
+        return call()
+    except PushInterrupted as e:
+        click.echo(str(e))
+        raise SystemExit(130)
+    except (PushError, PipelineError, DeployError) as e:
         raise click.ClickException(str(e))
-    runner = PipelineRunner(
-        cf.config, _executions(name), default_state_dir() / "pipelines" / name / "work",
-        gate=gate, deploy=lambda bundle: rollout.deploy(bundle.data, bundle.sha256),
-        build_timeout=build_timeout * 60,
-        on_event=lambda stage, status, summary: click.echo(f"{stage:<8} {status:<10} {printable(summary)}"),
-        on_output=lambda phase, line: click.echo(f"  build | {phase} | {line}"),
-        store=None if hosts_file else _artifact_store(cf))
-    execution = runner.run(source, ref)
-    click.echo(f"execution {execution.id}: {execution.status}")
-    if execution.status != "Succeeded":
+
+
+@click.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("execution_id")
+@aws_flags
+@user_errors
+@aws_errors
+def follow(config: str, execution_id: str) -> None:
+    """Follow an execution of the environment's CodePipeline (on AWS) to its end.
+
+    \b
+    Example:
+      vend pipeline follow configs/acme-staging.yaml 4d1c7f0e-...
+    """
+    cf = load_config(config)
+    name = app_pipeline(cf.config.slug)
+    parts = codepipeline_parts(cf)
+    engine = CodePipelineEngine(name, None, parts["artifacts"], parts["runs"], parts["deployments"],
+                                default_state_dir(), on_event=on_stage, on_output=on_instance,
+                                build_logs=parts["build_logs"])
+    execution_id, status = _follow(lambda: engine.follow(execution_id))
+    click.echo(f"execution {execution_id}: {status}")
+    if status != "Succeeded":
         raise SystemExit(1)
 
 
@@ -102,19 +161,28 @@ def pipeline() -> None:
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--last", default=5, show_default=True, type=click.IntRange(1, 100), help="How many executions.")
 @click.option("--infra", is_flag=True, help="The infrastructure pipeline (vend release) instead of the application's.")
+@ENGINE
 @aws_flags
 @user_errors
-def status(config: str, last: int, infra: bool) -> None:
+@aws_errors
+def status(config: str, last: int, infra: bool, engine: str) -> None:
     """Show the latest executions, newest first: each stage's result, time and summary.
+
+    On AWS (or --engine aws) the executions are CodePipeline's, the newest with its stages.
 
     \b
     Example:
       vend pipeline status configs/acme-staging.yaml --last 3
       vend pipeline status configs/acme-production.yaml --infra
     """
-    slug = load_config(config).config.slug
+    cf = load_config(config)
+    slug = cf.config.slug
     name = infra_pipeline(slug) if infra else app_pipeline(slug)
     executions = _executions(name).all()[-last:]
+    if not infra and engine != "local" and (engine == "aws" or not executions) \
+            and engine_kind(cf, None, engine) == "aws":
+        _follow(lambda: _aws_status(cf, name, last))
+        return
     if not executions:
         click.echo(f"no executions of {name} yet ({'vend release' if infra else 'vend push'})")
     for e in reversed(executions):
@@ -124,5 +192,22 @@ def status(config: str, last: int, infra: bool) -> None:
             took = f"{s.ended - s.started:.1f}s" if s.started and s.ended else ""
             click.echo(f"  {s.name:<8} {s.status:<10} {took:>7}  {printable(s.summary)}".rstrip())
 
+
+def _aws_status(cf: ConfigFile, name: str, last: int) -> tuple[str, str]:
+    runs = codepipeline_parts(cf)["runs"]
+    recent = runs.recent(name, last)
+    if not recent:
+        click.echo(f"no executions of {name} yet (vend push)")
+        return "", ""
+    stages = {s.name: s for s in runs.stages(name) if s.execution_id == recent[0].id}
+    for i, e in enumerate(recent):
+        click.echo(f"{e.id}  {e.status}  {', '.join(r for r in e.source_revisions if r)}".rstrip())
+        if i == 0:
+            for s in stages.values():
+                click.echo(f"  {s.name:<8} {s.status}")
+    return recent[0].id, recent[0].status
+
+
+pipeline.add_command(follow)
 
 COMMANDS = [push, pipeline]

@@ -5,6 +5,7 @@ A finding is `(path, what is wrong, how to fix)`; the loader turns it into a loc
 from __future__ import annotations
 
 import ipaddress
+import json
 
 from vendor.config import names
 from vendor.config.defaults import is_production
@@ -167,6 +168,9 @@ def _database(c: Config) -> list[Finding]:
     return []
 
 
+CUSTOM_DATA_MAX = 500  # CodePipeline: an approval action's CustomData is at most 500 characters
+
+
 def _pipeline(c: Config) -> list[Finding]:
     p, out = c.pipeline, []
     if p.require_approval and not p.approvers:
@@ -175,4 +179,10 @@ def _pipeline(c: Config) -> list[Finding]:
                     "add approvers: [ops@example.com]"))
     if len({a.lower() for a in p.approvers}) != len(p.approvers):
         out.append((("pipeline", "approvers"), "an approver is listed twice", "list each email once"))
+    custom = len(json.dumps({"customer": c.customer, "environment": c.environment, "approvers": list(p.approvers)},
+                            separators=(",", ":")))
+    if p.require_approval and custom > CUSTOM_DATA_MAX:
+        out.append((("pipeline", "approvers"), f"the approval action's CustomData (customer, environment, approvers "
+                    f"as JSON) would be {custom} characters; CodePipeline allows {CUSTOM_DATA_MAX}",
+                    "list fewer approvers, e.g. a team address"))
     return out

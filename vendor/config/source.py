@@ -84,6 +84,18 @@ def load_yaml(filename: str | Path, *, max_bytes: int = MAX_BYTES) -> Document:
     return parse_yaml(text, name)
 
 
+def _explain(what: str) -> tuple[str, str]:
+    """PyYAML's words for the commonest mistakes, said so the author can act on them."""
+    if "'\\t'" in what:
+        return "a tab indents this line; YAML indents with spaces only", "use spaces, not tabs"
+    if what.startswith("mapping values are not allowed here"):
+        return what, "fix the indentation or quoting near this line"
+    if what.startswith("could not find expected ':'"):
+        return (what, "a key needs ':' after it, and a value containing ': ' needs quotes; check this "
+                      "line and the one above")
+    return what, "fix the indentation or quoting near this line"
+
+
 def parse_yaml(text: str, filename: str) -> Document:
     loader = yaml_nodes.BoundedLoader(text)
     try:
@@ -98,8 +110,8 @@ def parse_yaml(text: str, filename: str) -> Document:
             raise SourceError([Problem(filename, line, "(file)", "more than one YAML document (---)",
                                        "keep one document per file")])
         what = (e.problem or e.context or "invalid YAML").strip()
-        raise SourceError([Problem(filename, line, "(file)", f"YAML syntax error: {what}",
-                                   "fix the indentation or quoting near this line")])
+        what, hint = _explain(what)
+        raise SourceError([Problem(filename, line, "(file)", f"YAML syntax error: {what}", hint)])
     except yaml.YAMLError as e:
         raise SourceError([Problem(filename, None, "(file)", f"YAML error: {e}", "fix the file")])
     finally:

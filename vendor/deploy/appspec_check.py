@@ -219,17 +219,19 @@ def _location(c: Collector, value: Any, path: tuple) -> str | None:
     text = c.text(value, path, "write the script's path in the revision")
     if text is None:
         return None
-    if text.startswith("/"):
-        c.add(path, f"'{text}' is an absolute path; CodeDeploy runs hook scripts from "
-                    f"the revision, so it would look for '{text.lstrip('/')}' inside it",
-              "put the script in the revision and give its path from the revision root, "
-              "e.g. scripts/start.sh")
-        return None
+    # The agent joins a location to the revision root (File.join(archive, location)): a leading
+    # '/' does not make it a host path, /scripts/start.sh is the revision's scripts/start.sh.
     relative = c.revision_path(text, path)
     if relative == ".":
         c.add(path, f"'{text}' is not a script", "give the script's path, e.g. scripts/start.sh")
         return None
-    if relative is not None:
+    if relative is not None and text.startswith("/"):
+        if c.revision is not None and not (c.revision / relative).is_file():
+            c.add(path, f"'{text}' is read inside the revision (CodeDeploy joins hook locations to the "
+                        f"revision root): '{relative}' is not a file in the revision {c.revision}",
+                  "add the script to the revision at that path, or give the path of a script that is "
+                  "in it, e.g. scripts/stop.sh")
+    elif relative is not None:
         c.in_revision(relative, path, want_file=True)
     return relative
 

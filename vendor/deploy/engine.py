@@ -18,7 +18,7 @@ from typing import Callable, Protocol
 from vendor.deploy.appspec import AppSpec, parse_appspec
 from vendor.deploy.env_file import EnvFile, write as write_env_file
 from vendor.deploy.lifecycle import Step, hook_env, steps
-from vendor.ssh import CommandTimeout, Connection, SSHError, run, upload, upload_bytes
+from vendor.ssh import CommandTimeout, Connection, SSHError, run, upload_bytes
 
 DEPLOYMENT_ROOT = "/opt/codedeploy-agent/deployment-root"
 AGENT_PATH = "/opt/codedeploy-agent/vend-host-agent.py"
@@ -82,6 +82,9 @@ class HostDeployer:
         self.log = posixpath.join(self.dir, "logs", "scripts.log")
         self.pointer = posixpath.join(DEPLOYMENT_ROOT, "deployment-instructions",
                                       f"{deployment.group_id}_last_successful_install")
+        # The agent runs as root, as CodeDeploy's does; a login user other than root gets there
+        # through sudo (passwordless, as on a cloud image), and uploads go through its home.
+        self.sudo = [] if conn.host.user == "root" else ["sudo", "-n", "--"]
 
     def deploy(self, bundle: bytes, appspec: AppSpec) -> HostOutcome:
         outcome = HostOutcome(self.conn.host.name, ok=False)
@@ -111,7 +114,7 @@ class HostDeployer:
         elif step.event == "AllowTraffic":
             self._guard(step.event, lambda: self.traffic.allow(self.conn.host))
         elif step.event == "DownloadBundle":
-            upload_bytes(self.conn, bundle, posixpath.join(self.dir, "bundle.tar.gz"))
+            self._put(bundle, posixpath.join(self.dir, "bundle.tar.gz"), 0o600, event=step.event)
             self._agent("unpack", event=step.event, bundle=posixpath.join(self.dir, "bundle.tar.gz"), archive=self.archive)
         elif step.event == "Install":
             self._agent("install", event=step.event, archive=self.archive, group_root=self.group_root,
@@ -135,7 +138,7 @@ class HostDeployer:
         if self.env_file is not None:
             args["env_file"] = self.env_file.path
         try:
-            result = run(self.conn, ["python3", AGENT_PATH, "hook", json.dumps(args)],
+            result = run(self.conn, [*self.sudo, "python3", AGENT_PATH, "hook", json.dumps(args)],
                          timeout=script.timeout + COMMAND_MARGIN,
                          on_output=lambda stream, line: self.on_output(self.conn.host.name, f"{event}: {line}"))
         except CommandTimeout as e:
@@ -150,29 +153,41 @@ class HostDeployer:
 
     def _prepare(self) -> None:
         self._sh(["mkdir", "-p", posixpath.join(self.dir, "logs"), posixpath.dirname(self.pointer)])
-        upload(self.conn, AGENT_SOURCE, AGENT_PATH, mode=0o755)
+        self._put(AGENT_SOURCE.read_bytes(), AGENT_PATH, 0o755)
+
+    def _put(self, data: bytes, path: str, mode: int, event: str = "Prepare") -> None:
+        """Write a file where only root may: directly as root, else into the login user's home
+        and moved into place with sudo."""
+        if not self.sudo:
+            upload_bytes(self.conn, data, path, mode=mode)
+            return
+        staged = f".vend-upload-{self.d.deployment_id}-{posixpath.basename(path)}"  # relative: the home dir
+        upload_bytes(self.conn, data, staged, mode=0o600)
+        self._sh(["sh", "-c", 'install -m "$1" -o root -g root "$2" "$3"; s=$?; rm -f "$2"; exit $s', "-",
+                  f"{mode:o}", staged, path], event=event)
 
     def _last_successful(self) -> tuple[str, AppSpec] | None:
         """(archive dir, appspec) of the group's last successful install on this host, if any."""
-        result = run(self.conn, ["cat", self.pointer], timeout=30)
+        result = run(self.conn, [*self.sudo, "cat", self.pointer], timeout=30)
         archive = result.stdout.strip()
         if not result.ok or not archive:
             return None
-        text = run(self.conn, ["sh", "-c", 'cat "$1/appspec.yml" 2>/dev/null || cat "$1/appspec.yaml"', "-", archive], timeout=30)
+        text = run(self.conn, [*self.sudo, "sh", "-c", 'cat "$1/appspec.yml" 2>/dev/null || cat "$1/appspec.yaml"', "-",
+                               archive], timeout=30)
         if not text.ok:
             return None  # pruned or damaged by hand: treated like a first install
         return archive, parse_appspec(text.stdout, f"{self.conn.host.name}:{archive}/appspec.yml", revision=None)
 
     def _agent(self, command: str, event: str = "Install", **args) -> dict:
-        result = run(self.conn, ["python3", AGENT_PATH, command, json.dumps(args)], timeout=600)
+        result = run(self.conn, [*self.sudo, "python3", AGENT_PATH, command, json.dumps(args)], timeout=600)
         if not result.ok:
             raise DeploymentFailed(event, result.stderr.strip().removeprefix("vend agent: ") or f"{command} failed")
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    def _sh(self, argv: list[str]) -> None:
-        result = run(self.conn, argv, timeout=60)
+    def _sh(self, argv: list[str], event: str = "Prepare") -> None:
+        result = run(self.conn, [*self.sudo, *argv], timeout=60)
         if not result.ok:
-            raise DeploymentFailed("Prepare", f"{' '.join(argv[:2])} failed: {result.stderr.strip()}")
+            raise DeploymentFailed(event, f"{' '.join(argv[:2])} failed: {result.stderr.strip()}")
 
 
 def _install_spec(spec: AppSpec) -> dict:

@@ -35,17 +35,46 @@ class AgentError(Exception):
     pass
 
 
+class UnsafeMember(Exception):
+    pass
+
+
 def unpack(bundle, archive):
     if os.path.exists(archive):
         shutil.rmtree(archive)
     os.makedirs(archive)
     with tarfile.open(bundle, "r:gz") as tar:
         try:
-            tar.extractall(archive, filter="data")
-        except (tarfile.FilterError, OSError) as e:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(archive, filter="data")
+            else:  # Python before 3.8.17/3.9.17/3.10.12/3.11.4 (e.g. Debian 12's 3.11.2): check by hand
+                tar.extractall(archive, members=_safe_members(tar, archive))
+        except (UnsafeMember, getattr(tarfile, "FilterError", UnsafeMember), OSError) as e:
             shutil.rmtree(archive, ignore_errors=True)
             raise AgentError("unsafe bundle refused: %s" % e)
     return {"unpacked": archive}
+
+
+def _safe_members(tar, archive):
+    """What the "data" filter lets through: regular files, directories and links that stay inside
+    `archive`, without set-id bits; anything else refuses the whole bundle."""
+    root = os.path.realpath(archive)
+
+    def inside(path):
+        real = os.path.realpath(os.path.join(root, path))
+        return real == root or real.startswith(root + os.sep)
+
+    members = tar.getmembers()
+    for m in members:
+        target = os.path.join(os.path.dirname(m.name), m.linkname) if m.issym() else m.linkname
+        if m.name.startswith("/") or not inside(m.name):
+            raise UnsafeMember("%s is outside the archive" % m.name)
+        if not (m.isfile() or m.isdir() or m.issym() or m.islnk()):
+            raise UnsafeMember("%s is not a file, directory or link" % m.name)
+        if (m.issym() or m.islnk()) and (m.linkname.startswith("/") or not inside(target)):
+            raise UnsafeMember("%s links outside the archive" % m.name)
+        m.mode &= 0o755 if m.isdir() else 0o777 & ~0o7000
+    return members
 
 
 def _sources(archive, mapping):

@@ -4,11 +4,11 @@ Source -> Build (buildspec.yml) -> Approve (email gate; when the config requires
 -> Deploy (the rollout). A failed stage ends the execution: a failed build never reaches
 approval, a rejected or expired approval never deploys. Each stage's status and times are
 recorded (see executions.py and stages.py) so `vend pipeline status` can show them; with a
-`store`, the source archive and the built revision are kept in the artifact bucket.
+`store`, the source (a zip at `source/<pipeline>.zip`, the key the vended S3 source action reads)
+and the built revision are kept in the artifact bucket.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Callable
 
@@ -20,7 +20,9 @@ from vendor.deploy.bundle import Bundle, build_bundle
 from vendor.pipeline.build import run_build
 from vendor.pipeline.buildspec import load_buildspec
 from vendor.pipeline.executions import Execution, Executions
-from vendor.pipeline.source import SourceStageError, archive, fetch_source
+from vendor.deploy.zip_bundle import zip_revision
+from vendor.pipeline.source import SourceStageError, fetch_source
+from vendor.plan.delivery import SOURCE_ARCHIVE
 from vendor.pipeline.stages import Event, StageFailed, ask, decided, run_stages
 
 Deploy = Callable[[Bundle], object]  # returns a RolloutResult (ok, message)
@@ -60,8 +62,9 @@ class PipelineRunner:
         execution.commit, state["source"] = revision.commit, revision
         what = (f"commit {revision.commit[:12]} {revision.subject}".strip() if revision.commit
                 else f"directory {location}")
-        data = archive(revision.directory) if self.store else b""
-        return "Succeeded", what + self._kept(f"source/{revision.commit or hashlib.sha256(data).hexdigest()}.tar.gz", data)
+        # Kept where the vended pipeline's S3 source action reads it (the bucket is versioned).
+        data = zip_revision(revision.directory, check_appspec=False).data if self.store else b""
+        return "Succeeded", what + self._kept(SOURCE_ARCHIVE.format(base=app_pipeline(self.config.slug)), data)
 
     def _kept(self, key: str, data: bytes) -> str:
         """Store an artifact in the pipeline's artifact store, as CodePipeline does."""

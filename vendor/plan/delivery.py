@@ -1,6 +1,10 @@
 """The delivery side of an environment: CodeBuild project, CodeDeploy application and deployment
-group, and the CodePipeline Source -> Build -> Approve -> Deploy. Pure."""
+group (attached to the auto-scaling group, so instances it launches get the last successful
+revision), the CodePipeline Source -> Build -> Approve -> Deploy, and the EventBridge rule that
+starts it when its source changes. Pure."""
 from __future__ import annotations
+
+import json
 
 from vendor.config.model import Config
 from vendor.plan import policies
@@ -8,6 +12,7 @@ from vendor.plan.naming import Facts, Names, arn
 from vendor.plan.resources import Resource
 
 BUILD, APP, GROUP, PIPELINE = "codebuild project", "codedeploy application", "deployment group", "pipeline"
+RULE = "event rule"
 COMPUTE = "BUILD_GENERAL1_SMALL"
 SOURCE_ARCHIVE = "source/{base}.zip"
 
@@ -29,12 +34,52 @@ def delivery(config: Config, facts: Facts, n: Names) -> list[Resource]:
             "auto_rollback": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"] if rollback else []}),
         Resource(PIPELINE, n.base, {"role": role_arn(facts, n, "codepipeline"), "bucket": n.bucket,
                                     "stages": stages(config, facts, n)}),
+        source_trigger(config, facts, n),
     ]
 
 
-def _action(name: str, category: str, provider: str, configuration: dict, inputs=(), outputs=()) -> dict:
-    return {"name": name, "category": category, "provider": provider, "configuration": configuration,
-            "inputs": list(inputs), "outputs": list(outputs)}
+def triggered_by_rule(config: Config) -> bool:
+    """S3 and CodeCommit sources start the pipeline through an EventBridge rule (their actions
+    do not poll); a connection's source action starts it by itself."""
+    return policies.source_provider(config) in ("S3", "CodeCommit")
+
+
+def source_trigger(config: Config, facts: Facts, n: Names) -> Resource:
+    """The EventBridge rule that starts the pipeline when its source changes: an upload of the
+    source zip to the artifact bucket (the bucket sends its events to EventBridge), or a push to
+    the CodeCommit branch."""
+    if not triggered_by_rule(config):
+        return Resource(RULE, f"{n.base}-source", present=False)
+    source = config.pipeline.source
+    if policies.source_provider(config) == "S3":
+        pattern = {"source": ["aws.s3"], "detail-type": ["Object Created"],
+                   "detail": {"bucket": {"name": [n.bucket]},
+                              "object": {"key": [SOURCE_ARCHIVE.format(base=n.base)]}}}
+    else:
+        pattern = {"source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"],
+                   "resources": [arn(facts, "codecommit", source.repository)],
+                   "detail": {"event": ["referenceCreated", "referenceUpdated"], "referenceType": ["branch"],
+                              "referenceName": [source.branch]}}
+    return Resource(RULE, f"{n.base}-source", {
+        "description": f"start {n.base} when its source changes",
+        "pattern": json.dumps(pattern, sort_keys=True, separators=(",", ":")),
+        "target": arn(facts, "codepipeline", n.base), "role": role_arn(facts, n, "events")})
+
+
+def approval_custom_data(config: Config) -> str:
+    """The approval action's CustomData: JSON the approvals service reads (customer, environment,
+    approvers); CodePipeline allows 500 characters (the config check says so)."""
+    return json.dumps({"customer": config.customer, "environment": config.environment,
+                       "approvers": list(config.pipeline.approvers)}, separators=(",", ":"))
+
+
+def _action(name: str, category: str, provider: str, configuration: dict, inputs=(), outputs=(),
+            timeout_minutes: int | None = None) -> dict:
+    action = {"name": name, "category": category, "provider": provider, "configuration": configuration,
+              "inputs": list(inputs), "outputs": list(outputs)}
+    if timeout_minutes is not None:
+        action["timeout_minutes"] = timeout_minutes
+    return action
 
 
 def stages(config: Config, facts: Facts, n: Names) -> list[dict]:
@@ -55,9 +100,10 @@ def stages(config: Config, facts: Facts, n: Names) -> list[dict]:
            {"name": "Build", "actions": [_action("Build", "Build", "CodeBuild", {"ProjectName": n.base},
                                                  ["source"], ["build"])]}]
     if config.pipeline.require_approval:
-        approve = {"NotificationArn": arn(facts, "sns", n.topic),
-                   "CustomData": f"Approve the deploy of {config.customer}/{config.environment}"}
-        out.append({"name": "Approve", "actions": [_action("Approve", "Approval", "Manual", approve)]})
+        approve = {"NotificationArn": arn(facts, "sns", n.topic), "CustomData": approval_custom_data(config)}
+        timeout = config.pipeline.approval_timeout_hours * 60
+        out.append({"name": "Approve", "actions": [_action("Approve", "Approval", "Manual", approve,
+                                                           timeout_minutes=timeout)]})
     out.append({"name": "Deploy", "actions": [_action("Deploy", "Deploy", "CodeDeploy",
                                                       {"ApplicationName": n.base, "DeploymentGroupName": n.base},
                                                       ["build"])]})

@@ -25,6 +25,7 @@ class Facts:
     shared_certificate_arn: str | None = None  # HTTPS certificate for a shared ALB vend must create
     approvals_code: str = ""  # CodeSha256 of the approvals service's Lambda package
     approvals_sender: str = "vend@localhost"  # From: of the approval mail (a verified SES identity)
+    app_deployed: bool = False  # CodeDeploy has deployed the app once (the ASG then uses ELB health checks)
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,12 @@ def connection_arns(connection_arn: str) -> list[str]:
     return [":".join([*parts[:2], prefix, *parts[3:]]) for prefix in prefixes]
 
 
+def events(config: Config, facts: Facts, n: Names) -> dict:
+    """EventBridge's role: start this environment's pipeline, nothing else."""
+    return _doc(_allow("StartPipeline", ["codepipeline:StartPipelineExecution"],
+                       [arn(facts, "codepipeline", n.base)]))
+
+
 def deployment_config(config: Config) -> str:
     return {"one-at-a-time": "CodeDeployDefault.OneAtATime", "half-at-a-time": "CodeDeployDefault.HalfAtATime",
             "all-at-once": "CodeDeployDefault.AllAtOnce"}[config.deploy.strategy]

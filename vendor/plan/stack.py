@@ -101,7 +101,8 @@ def _storage(config: Config, n: Names) -> list[Resource]:
     approvals = bool(config.pipeline.require_approval)
     return [
         Resource(BUCKET, n.bucket, {"versioning": "Enabled", "encryption": "AES256", "public_access_blocked": True,
-                                    "ownership": "BucketOwnerEnforced", "tags": stack_tags(config)}),
+                                    "ownership": "BucketOwnerEnforced", "tags": stack_tags(config),
+                                    "eventbridge": True}),  # uploads of the source zip start the pipeline
         Resource(LOGS, n.log_group, {"retention_days": config.logs.retention_days}),
         # approvers get vend's mail from the approvals service, never AWS's own email subscriptions
         Resource(TOPIC, n.topic, {"subscriptions": []} if approvals else {},
@@ -119,6 +120,10 @@ def _iam(config: Config, facts: Facts, n: Names) -> list[Resource]:
            for purpose, service, policy in roles]
     out.append(Resource(PROFILE, n.role("instance"), {"path": "/vend/", "role": n.role("instance")},
                         immutable=("path",)))
+    rule = delivery.triggered_by_rule(config)  # EventBridge starts the pipeline with this role
+    out.append(Resource(ROLE, n.role("events"), {"path": "/vend/", "trust": policies.trust("events.amazonaws.com", facts.account),
+                                                 "policy": policies.events(config, facts, n)} if rule else {},
+                        present=rule, immutable=("path",)))
     return out
 
 
@@ -152,6 +157,14 @@ def _alias_records(config: Config, n: Names, own: bool) -> Resource:
                     unordered=("names",))
 
 
+def health_check_type(facts: Facts) -> str:
+    """EC2 until CodeDeploy has deployed the app once, ELB after. The baked image serves no health
+    path, so ELB health checks before the first deployment would replace every instance after the
+    grace period, over and over; once a revision is deployed (and the deployment group gives it
+    to every instance the group launches), the load balancer's view decides."""
+    return "ELB" if facts.app_deployed else "EC2"
+
+
 def _fleet(config: Config, facts: Facts, n: Names, net) -> list[Resource]:
     f, image = config.fleet, config.image
     template = {"image": facts.ami_id, "instance_type": f.instance_type,
@@ -161,7 +174,7 @@ def _fleet(config: Config, facts: Facts, n: Names, net) -> list[Resource]:
                 "encrypted": True, "kms_key": image.kms_key_id, "tags": stack_tags(config)}
     group = {"launch_template": Ref(LT, n.base), "version": Ref(LT, n.base, "version"), "min": f.min,
              "max": f.max, "desired": f.desired, "subnets": list(net.private),
-             "target_groups": [Ref(TG, n.base, "arn")], "health_check_type": "ELB",
+             "target_groups": [Ref(TG, n.base, "arn")], "health_check_type": health_check_type(facts),
              "grace_seconds": config.deploy.health_check_grace_seconds, "cpu_target": f.cpu_target}
     return [Resource(LT, n.base, template, renewed=("version",)),
             Resource(ASG, n.base, group, create_only=("desired",), unordered=("subnets",))]

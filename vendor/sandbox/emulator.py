@@ -9,6 +9,8 @@ process and by the tests' in-process servers):
   sends bare names, which botocore parses into empty structures.
 - CodeDeploy: DeleteApplication (which also deletes the application's deployment groups) and
   DeleteDeploymentGroup are missing in moto; added here with AWS's semantics.
+- S3: GetBucketNotificationConfiguration reports EventBridge notifications as AWS does
+  (`vendor.sandbox.moto_notifications`).
 - Many environments in one emulator: scaling policies per group, linear EC2 tag lookups
   (`vendor.sandbox.moto_scale`).
 - RDS: DescribeDBEngineVersions and DescribeOrderableDBInstanceOptions for postgres, mysql and
@@ -40,6 +42,7 @@ from vendor.sandbox.moto_atomic import make_writes_atomic
 from vendor.sandbox.moto_codepipeline import accept_approval_results
 from vendor.sandbox.moto_lambda import leave_queues_to_the_sandbox
 from vendor.sandbox.moto_stand_ins import allow_named_ids
+from vendor.sandbox.moto_notifications import keep_eventbridge_notifications
 from vendor.sandbox.moto_scale import scale_moto
 from vendor.sandbox.moto_quotas import add_quotas
 from vendor.sandbox.moto_reads import filter_nat_gateways_by_tag
@@ -109,6 +112,7 @@ def relax_moto() -> None:
     make_writes_atomic()
     leave_queues_to_the_sandbox()
     accept_approval_results()
+    keep_eventbridge_notifications()
     scale_moto()
     add_engine_catalog()
     filter_nat_gateways_by_tag()

@@ -2,7 +2,8 @@
 
 Each host is a network namespace on a bridge, a PID/mount/UTS namespace, an overlay of a lower
 directory (by default the real `/`) with its own upper layer, chrooted, running `sshd -D` on
-its namespace address, port 22. Root logs in with the run's ed25519 key only.
+its namespace address, port 22. Root logs in with the run's ed25519 key only; with `user=`, that
+user does (key only, passwordless sudo, as a cloud image's default user) and hosts are reached as it.
 
     with LocalHosts() as hosts:
         web1, web2 = hosts.start(2)
@@ -55,6 +56,7 @@ class LocalHosts:
         base_dir: Path | str | None = None,
         lower_dir: Layers = "/",
         ready_timeout: float = READY_TIMEOUT,
+        user: str = "root",
     ):
         self.naming = layout.Naming(layout.check_prefix(prefix), layout.check_subnet(subnet))
         default_base = Path(tempfile.gettempdir()) / f"{prefix}-hosts"
@@ -65,6 +67,7 @@ class LocalHosts:
         self.known_hosts = self.base_dir / "known_hosts"
         self.lower_dir = _layers(lower_dir)
         self.ready_timeout = ready_timeout
+        self.user = layout.check_user(user)  # who logs in: root, or a user with passwordless sudo
         self._machines: dict[str, Machine] = {}
         self._lock: int | None = None
 
@@ -258,7 +261,8 @@ class LocalHosts:
             (machine.dir / sub).mkdir(parents=True, exist_ok=True)
         public_key = Path(f"{self.key_path}.pub").read_text().strip()
         host_key = rootfs.prepare_upper(
-            machine.upper, name=name, address=machine.address, authorized_key=public_key
+            machine.upper, name=name, address=machine.address, authorized_key=public_key,
+            user=self.user, lower=lower,
         )
         with self.known_hosts.open("a") as known:
             known.write(f"{machine.address} {' '.join(host_key.split()[:2])}\n")
@@ -280,7 +284,7 @@ class LocalHosts:
             name=machine.name,
             address=machine.address,
             port=layout.SSH_PORT,
-            user="root",
+            user=self.user,
             key_path=self.key_path,
             known_hosts=self.known_hosts,
         )

@@ -86,15 +86,18 @@ class Naming:
         return link == self.bridge or veth is not None
 
 
-def sshd_config(address: str) -> str:
-    """Root may log in with the run's key only; sftp is served in-process (no binary needed)."""
+def sshd_config(address: str, user: str = "root") -> str:
+    """Root (or `user`, with sudo, as on an Ubuntu instance) may log in with the run's key only;
+    sftp is served in-process (no binary needed). A user other than root finds the key in its
+    own ~/.ssh/authorized_keys (sshd reads key files with the user's rights)."""
+    keys = AUTHORIZED_KEYS if user == "root" else f"{AUTHORIZED_KEYS} .ssh/authorized_keys"
     return "\n".join([
         f"ListenAddress {address}",
         f"Port {SSH_PORT}",
         f"HostKey {HOST_KEY}",
-        f"AuthorizedKeysFile {AUTHORIZED_KEYS}",
+        f"AuthorizedKeysFile {keys}",
         "PermitRootLogin prohibit-password",
-        "AllowUsers root",
+        "AllowUsers root" + ("" if user == "root" else f" {user}"),
         "PubkeyAuthentication yes",
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
@@ -105,6 +108,38 @@ def sshd_config(address: str) -> str:
         "Subsystem sftp internal-sftp",
         "",
     ])
+
+
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+FIRST_UID = 1000
+
+
+def check_user(user: str) -> str:
+    if not USER_NAME.match(user):
+        raise ValueError(f"invalid user name {user!r}: use lowercase letters, digits, '_' and '-'")
+    return user
+
+
+def with_user(passwd: str, group: str, shadow: str, user: str) -> tuple[str, str, str, int]:
+    """/etc/passwd, /etc/group and /etc/shadow with `user` added (its own group, the first free
+    id from 1000, home /home/USER, no password: key login and sudo only); and its id."""
+    def ids(text: str) -> set[int]:
+        return {int(f[2]) for f in (line.split(":") for line in text.splitlines()) if len(f) > 2 and f[2].isdigit()}
+
+    taken = ids(passwd) | ids(group)
+    uid = next(i for i in range(FIRST_UID, 60000) if i not in taken)
+
+    def add(text: str, line: str) -> str:
+        kept = [x for x in text.splitlines() if x.split(":", 1)[0] != user]
+        return "\n".join(kept + [line]) + "\n"
+
+    return (add(passwd, f"{user}:x:{uid}:{uid}:{user}:/home/{user}:/bin/sh"), add(group, f"{user}:x:{uid}:"),
+            add(shadow, f"{user}:*:19000:0:99999:7:::"), uid)
+
+
+def sudoers(user: str) -> str:
+    """What a cloud image gives its default user: every command through sudo, without a password."""
+    return f"{user} ALL=(ALL) NOPASSWD:ALL\n"
 
 
 def etc_hosts(name: str, address: str) -> str:

@@ -22,23 +22,47 @@ def generate_keypair(private_path: Path, comment: str) -> str:
     return Path(f"{private_path}.pub").read_text().strip()
 
 
-def prepare_upper(upper: Path, *, name: str, address: str, authorized_key: str) -> str:
+def prepare_upper(upper: Path, *, name: str, address: str, authorized_key: str, user: str = "root",
+                  lower: tuple[Path, ...] = (Path("/"),)) -> str:
     """Write what the host's sshd needs into its upper layer; return its public host key.
 
     The files sit in the upper layer, so they are visible inside the host whatever its lower
-    directory is, and they survive a stop and start of the host.
+    directory is, and they survive a stop and start of the host. A `user` other than root is
+    created (as a cloud image's default user: key login, passwordless sudo), from the accounts
+    of the topmost `lower` layer that has them.
     """
     config_dir = upper / layout.CONFIG_DIR.lstrip("/")
     config_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(config_dir, 0o755)
     host_key = generate_keypair(upper / layout.HOST_KEY.lstrip("/"), f"vend-host-{name}")
     _write(upper / layout.AUTHORIZED_KEYS.lstrip("/"), authorized_key + "\n", 0o600)
-    _write(upper / layout.SSHD_CONFIG.lstrip("/"), layout.sshd_config(address), 0o644)
+    _write(upper / layout.SSHD_CONFIG.lstrip("/"), layout.sshd_config(address, user), 0o644)
+    if user != "root":
+        _add_user(upper, layout.check_user(user), authorized_key, lower)
     _write(upper / "etc/hostname", name + "\n", 0o644)
     _write(upper / "etc/hosts", layout.etc_hosts(name, address), 0o644)
     (upper / "run/sshd").mkdir(parents=True, exist_ok=True)  # sshd's privilege separation dir
     os.chmod(upper / "run/sshd", 0o755)
     return host_key
+
+
+def _add_user(upper: Path, user: str, authorized_key: str, lower: tuple[Path, ...]) -> None:
+    def text(rel: str) -> str:
+        found = next((layer / rel for layer in lower if (layer / rel).is_file()), None)
+        return found.read_text() if found else ""
+
+    passwd, group, shadow, uid = layout.with_user(text("etc/passwd"), text("etc/group"), text("etc/shadow"), user)
+    _write(upper / "etc/passwd", passwd, 0o644)
+    _write(upper / "etc/group", group, 0o644)
+    _write(upper / "etc/shadow", shadow, 0o640)
+    _write(upper / "etc/sudoers.d" / f"90-vend-{user}", layout.sudoers(user), 0o440)
+    home = upper / "home" / user
+    _write(home / ".ssh/authorized_keys", authorized_key + "\n", 0o600)
+    os.chmod(home / ".ssh", 0o700)
+    for path in (home, home / ".ssh", home / ".ssh/authorized_keys"):
+        os.chown(path, uid, uid)
+    os.chmod(home, 0o750)
+    os.chmod(upper / "home", 0o755)
 
 
 def mount_tmpfs(path: Path, source: str) -> None:

@@ -52,10 +52,13 @@ def remote_command(argv: Sequence[str], env: Mapping[str, str] | None = None) ->
     return shlex.join(["setsid", "-w", "/bin/sh", "-c", _WRAPPER, "vend-run", *words])
 
 
-def kill_group_command(pgid: int) -> str:
+def kill_group_command(pgid: int, *, sudo: bool = False) -> str:
+    """The command that kills process group `pgid`. `sudo`: the login user is not root, and the
+    group may run as root (a command started with sudo): kill through `sudo -n`, else as the user."""
     if not isinstance(pgid, int) or pgid <= 1:
         raise ValueError(f"refusing to kill process group {pgid!r}")
-    return shlex.join(["kill", "-KILL", "--", f"-{pgid}"])
+    kill = shlex.join(["kill", "-KILL", "--", f"-{pgid}"])
+    return f"sudo -n {kill} 2>/dev/null || {kill}" if sudo else kill
 
 
 class LineSplitter:

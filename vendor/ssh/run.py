@@ -186,7 +186,7 @@ def _kill_group(conn: Connection, pgid: int | None) -> str:
         return f"could not kill process group {pgid}: {e}"
     try:
         channel.settimeout(KILL_TIMEOUT)
-        channel.exec_command(kill_group_command(pgid))
+        channel.exec_command(kill_group_command(pgid, sudo=conn.host.user != "root"))
         if not channel.status_event.wait(KILL_TIMEOUT):
             return f"kill of process group {pgid} got no answer in {KILL_TIMEOUT:g}s"
         code = channel.exit_status

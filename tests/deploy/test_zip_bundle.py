@@ -1,0 +1,33 @@
+"""Revision zips: appspec.yml at the root, the same tree gives the same bytes, modes kept."""
+import io
+import zipfile
+
+import pytest
+
+from tests.deploy.revisions import python_revision
+from vendor.config.source import SourceError
+from vendor.deploy.zip_bundle import revision_of_key, zip_revision
+
+
+def test_same_tree_same_bytes_with_appspec_at_the_root(tmp_path):
+    one = zip_revision(python_revision(tmp_path / "a", version="1"))
+    two = zip_revision(python_revision(tmp_path / "b", version="1"))
+    assert one.data == two.data and one.key == f"revisions/{one.sha256}.zip"
+    names = zipfile.ZipFile(io.BytesIO(one.data)).namelist()
+    assert "appspec.yml" in names and not any(n.startswith("/") or n.startswith("a/") for n in names)
+    assert revision_of_key(one.key) == one.sha256
+
+
+def test_executable_scripts_stay_executable(tmp_path):
+    revision = python_revision(tmp_path / "a")
+    zf = zipfile.ZipFile(io.BytesIO(zip_revision(revision).data))
+    modes = {i.filename: (i.external_attr >> 16) & 0o777 for i in zf.infolist()}
+    scripts = [p.relative_to(revision).as_posix() for p in revision.rglob("*.sh")]
+    assert scripts and all(modes[s] == 0o755 for s in scripts)
+    assert modes["appspec.yml"] == 0o644
+
+
+def test_a_revision_without_appspec_is_refused(tmp_path):
+    (tmp_path / "app").mkdir()
+    with pytest.raises(SourceError, match="no appspec.yml"):
+        zip_revision(tmp_path / "app")
