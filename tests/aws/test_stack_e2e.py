@@ -189,17 +189,22 @@ def test_apply_killed_after_random_call_converges(cloud, tmp_path):
         PRODUCTION_CERT: cert})
     cloud.bake("acme", "production", region)
     cf = load(path)
-    # the approvals service is shared by the region's environments and outlives this destroy: the
+    rds = cloud.client("rds", region)
+
+    def destroy():
+        run(cloud, cf, executor.destroy, region=region)
+        # the final snapshot stays by design; moto also keeps an automated one named by the minute
+        for snapshot in rds.describe_db_snapshots()["DBSnapshots"]:
+            rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"])
+
+    # the approvals service is shared by the region's environments and outlives a destroy: the
     # measured apply runs with it already there, as the killed one and its re-run will
     run(cloud, cf, region=region)
-    run(cloud, cf, executor.destroy, region=region)
+    destroy()
     _, clean = run(cloud, cf, region=region)
     expected = canonical(cloud, cf, region)
-    run(cloud, cf, executor.destroy, region=region)
+    destroy()
     assert sorted(existing(cloud, cf, region)) == [k.format(region=region) for k in APPROVALS_SERVICE]
-    rds = cloud.client("rds", region)  # the final snapshot stays by design; moto also keeps an automated one
-    for snapshot in rds.describe_db_snapshots()["DBSnapshots"]:
-        rds.delete_db_snapshot(DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"])
 
     seed = random.randrange(1 << 30)
     n = random.Random(seed).randint(1, clean.mutating - 1)
