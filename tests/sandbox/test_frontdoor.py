@@ -12,7 +12,8 @@ import pytest
 from tests.sandbox import frontdoor_scene
 from vendor.aws.frontdoor_routes import routes
 from vendor.sandbox import elbv2_changes
-from vendor.sandbox.frontdoor import FrontDoor, Route
+from vendor.aws.frontdoor_routes import Route
+from vendor.sandbox.frontdoor import FrontDoor
 
 
 def _backend(name: str):

@@ -2,10 +2,22 @@
 each with the healthy registered targets of the target group it forwards to."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from vendor.aws.listener_rules import is_https, listeners, read_rules
-from vendor.sandbox.frontdoor import Route
+
+
+
+@dataclass(frozen=True)
+class Route:
+    """One listener rule as the front door routes it."""
+    priority: int
+    hosts: tuple[str, ...]
+    paths: tuple[str, ...]
+    targets: tuple[tuple[str, int], ...]  # healthy registered (address, port)
+    name: str = ""
+
 
 SERVING = ("healthy", "initial", "unavailable")  # registered and not draining (moto has no health checker)
 

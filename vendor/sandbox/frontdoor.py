@@ -17,9 +17,9 @@ import asyncio
 import itertools
 import socket
 import threading
-from dataclasses import dataclass
 from typing import Callable
 
+from vendor.aws.frontdoor_routes import Route
 from vendor.plan.alb_match import route
 from vendor.sandbox import http1
 from vendor.sandbox.frontdoor_view import View
@@ -28,15 +28,6 @@ HOP_HEADERS = http1.HOP_HEADERS
 # not passed on: hop-by-hop, the length (the body is sent whole), Expect (answered here), and what
 # the front door sets itself
 DROPPED = HOP_HEADERS | {"content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"}
-
-
-@dataclass(frozen=True)
-class Route:
-    priority: int
-    hosts: tuple[str, ...]
-    paths: tuple[str, ...]
-    targets: tuple[tuple[str, int], ...]  # healthy registered (address, port)
-    name: str = ""
 
 
 def _text(status: int, text: str):
