@@ -14,16 +14,9 @@ from starlette.routing import Route
 
 from vendor.approvals import decisions as d
 from vendor.approvals import pages
+from vendor.approvals.link_flow import SECURITY_HEADERS
 from vendor.approvals.store import Store
 
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'"),
-}
 
 
 def _html(status: int, body: str) -> Response:
