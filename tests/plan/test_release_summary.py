@@ -1,7 +1,7 @@
 """The plan as the approvers read it: changes, the AMI change and the kept rule priority."""
 from __future__ import annotations
 
-from vendor.bake.rollout import RefreshPolicy
+from vendor.plan.refresh import RefreshPolicy
 from vendor.plan.diff import Change, Step
 from vendor.plan.release_summary import ami_line, plan_lines, refresh_line, replaces_instances, rule_lines
 from vendor.plan.resources import Observed, Resource

@@ -9,8 +9,7 @@ from botocore.exceptions import ClientError
 
 from vendor.aws.base import code
 from vendor.aws.observe import shared_certificate
-from vendor.config.names import MANAGED_BY
-from vendor.sandbox.moto_stand_ins import ID_TAG
+from vendor.config.names import MANAGED_BY, SANDBOX_ID_TAG as ID_TAG
 
 STAND_IN_CIDR = "10.250.0.0/16"  # the stand-in VPC's block; subnets are /24s in it
 

@@ -23,7 +23,7 @@ from vendor.bake.local import LocalTarget
 from vendor.bake.manifest import ManifestError
 from vendor.bake.masking import Masker
 from vendor.bake.retention import prune, retention_plan
-from vendor.bake.rollout import refresh_policy
+from vendor.plan.refresh import refresh_policy
 from vendor.bake.runner import Console, Packer, PackerError
 from vendor.bake.settings import BakeSettings, SettingsProblem
 from vendor.bake.target import BakeError, BuildTarget

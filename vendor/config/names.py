@@ -6,6 +6,9 @@ from vendor.config.model import Config
 PREFIX = "vend"
 MANAGED_BY = "vend"
 OWNERSHIP_TAG_KEYS = ("Customer", "Environment", "ManagedBy")
+# The embedded emulator creates a VPC/subnet tagged with this under the id the tag names
+# (vendor.sandbox.moto_stand_ins); AWS has no such tag.
+SANDBOX_ID_TAG = "vend:sandbox-id"
 
 
 def ownership_tags(customer: str, environment: str) -> dict[str, str]:

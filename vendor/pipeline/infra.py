@@ -50,7 +50,7 @@ from vendor.bake.images import CommitInfo
 from vendor.bake.layers import LayerError
 from vendor.bake.manifest import ManifestError
 from vendor.bake.retention import prune, retention_plan
-from vendor.bake.rollout import refresh_policy
+from vendor.plan.refresh import refresh_policy
 from vendor.bake.runner import PackerError
 from vendor.bake.target import BakeError
 from vendor.config.source import SourceError

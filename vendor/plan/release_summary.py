@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from vendor.bake.rollout import RefreshPolicy
+from vendor.plan.refresh import RefreshPolicy
 from vendor.plan import render_plan
 from vendor.plan.approved import fingerprint
 from vendor.plan.diff import Step

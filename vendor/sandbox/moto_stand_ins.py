@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 
-ID_TAG = "vend:sandbox-id"
+from vendor.config.names import SANDBOX_ID_TAG as ID_TAG
 _asked = threading.local()  # the moto server answers each request on its own thread
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from vendor.bake.rollout import RefreshPolicy, refresh_policy
+from vendor.plan.refresh import RefreshPolicy, refresh_policy
 from vendor.config.loader import load_config
 
 CONFIGS = Path(__file__).parents[2] / "configs"
