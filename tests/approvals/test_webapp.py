@@ -125,6 +125,14 @@ def test_form_must_match_the_link(web, gate, store, request_):
     assert store.get(request_.id).status == PENDING
 
 
+def test_an_oversized_or_overfull_form_is_refused_and_decides_nothing(web, gate, store, request_):
+    url = _url(web, gate, request_, ANN)
+    too_large = http("POST", url, {"decision": "approve", "comment": "x" * 20_000})
+    too_many = http("POST", url, {"decision": "approve", **{f"f{i}": "1" for i in range(20)}})
+    assert [too_large[:2], too_many[:2]] == [(400, "the form is too large\n"), (400, "the form is not understood\n")]
+    assert store.get(request_.id).status == PENDING
+
+
 def test_client_address_from_a_trusted_proxy(store, decider, settings, gate, request_):
     proxied = replace(settings, forwarded_allow_ips="127.0.0.1")  # the proxy runs on this machine
     with BackgroundServer(create_app(store, decider), proxied) as web:

@@ -14,13 +14,12 @@ from starlette.routing import Route
 
 from vendor.approvals import decisions as d
 from vendor.approvals import pages
-from vendor.approvals.link_flow import SECURITY_HEADERS
+from vendor.approvals import link_flow
 from vendor.approvals.store import Store
 
 
-
 def _html(status: int, body: str) -> Response:
-    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+    return HTMLResponse(body, status_code=status, headers=link_flow.SECURITY_HEADERS)
 
 
 def _source(request: Request) -> str:
@@ -35,20 +34,14 @@ def create_app(store: Store, decider: d.Decider) -> Starlette:
         return PlainTextResponse("ok\n")
 
     async def link(request: Request) -> Response:
-        token = request.path_params["token"]
-        if request.method != "POST":  # GET and HEAD
-            outcome = decider.check(token)
-            if outcome.kind == d.READY:
-                return _html(200, pages.confirm_page(outcome))
-            return _html(*pages.result_page(outcome))
-        form = await request.form(max_files=0, max_fields=10)
-        outcome = decider.check(token)
-        if outcome.kind == d.READY and form.get("decision") != outcome.link.action:
-            outcome = d.Outcome(d.TAMPERED, detail="the form does not match the link")
-        elif outcome.kind == d.READY:
-            outcome = decider.decide_link(token, source=_source(request),
-                                          comment=str(form.get("comment") or ""))
-        return _html(*pages.result_page(outcome))
+        form = None
+        if request.method == "POST":
+            try:
+                form = link_flow.parse_form(await request.body())
+            except link_flow.FormProblem as e:
+                return PlainTextResponse(f"{e}\n", status_code=400)
+        return _html(*link_flow.answer(decider, request.method, request.path_params["token"], form,
+                                       _source(request)))
 
     app = Starlette(routes=[
         Route("/", pending, methods=["GET"]),
