@@ -10,19 +10,16 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from vendor.runtime.env_file import DatabaseAccess
+
 
 class DatabaseNotReady(RuntimeError):
     pass
 
 
 @dataclass(frozen=True)
-class DatabaseLogin:
-    engine: str
-    host: str
-    port: int
-    name: str
-    user: str
-    password: str
+class DatabaseLogin(DatabaseAccess):
+    """What the env file needs, and the secret the password was read from."""
     secret_arn: str
 
 

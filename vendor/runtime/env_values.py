@@ -6,6 +6,8 @@ that stands in for RDS (`endpoint`), with the same user and password.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vendor.aws import clients
 from vendor.aws.database_access import login
 from vendor.aws.parameters import ConfigVars
@@ -30,10 +32,10 @@ def values(config: Config, *, endpoint: tuple[str, int] | None = None) -> dict[s
     found = config_vars(config, account).list(values=True)
     database = None
     if config.database is not None:
-        db = login(clients.client("rds", region=config.region),
-                   clients.client("secretsmanager", region=config.region), base(config))
-        host, port = endpoint or (db.host, db.port)
-        database = env_file.DatabaseAccess(db.engine, host, port, db.name, db.user, db.password)
+        database = login(clients.client("rds", region=config.region),
+                         clients.client("secretsmanager", region=config.region), base(config))
+        if endpoint:
+            database = replace(database, host=endpoint[0], port=endpoint[1])
     return env_file.variables(config_vars={v.key: v.value or "" for v in found},
                               secret_names={v.key for v in found if v.secret}, database=database,
                               bucket=artifact_bucket(config, account), region=config.region,
