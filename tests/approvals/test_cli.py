@@ -165,7 +165,7 @@ def test_serve_runs_a_real_server_process(env, tmp_path):
                              "--public-url", "https://approvals.example.com"],
                             env={**os.environ, **env}, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # a cold interpreter importing the web stack, on a busy machine
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
