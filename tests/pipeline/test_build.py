@@ -25,11 +25,12 @@ def spec(text: str):
 
 def test_problems_are_reported_with_place_and_fix():
     with pytest.raises(SourceError) as e:
-        spec("version: 0.3\nphases:\n  biuld:\n    commands: [make]\n  install:\n    on-failure: RETRY\n")
+        spec("version: 0.3\nphases:\n  biuld:\n    commands: [make]\n  install:\n    on-failure: retry\n")
     assert [str(p) for p in e.value.problems] == [
         "buildspec.yml:1 version: version 0.3 is not a buildspec version (write version: 0.2)",
         "buildspec.yml:3 phases/biuld: unknown key 'biuld' (did you mean 'build'?)",
-        "buildspec.yml:6 phases/install/on-failure: 'RETRY' is not ABORT or CONTINUE (use ABORT or CONTINUE)",
+        ("buildspec.yml:6 phases/install/on-failure: 'retry' is not ABORT, CONTINUE or RETRY "
+         "(use ABORT, CONTINUE, RETRY, RETRY-count, RETRY-regex or RETRY-count-regex)"),
         "buildspec.yml:2 phases: no phase has commands (add phases: build: commands: [...])",
     ]
 

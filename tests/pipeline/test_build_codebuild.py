@@ -268,3 +268,72 @@ phases:
 """)
     assert result.ok, result.message
     assert lines[-4:] == [("build", "line one"), ("build", "it's line two"), ("build", 'a "b" $c `d` yes'), ("build", "0")]
+
+
+# on-failure RETRY (the buildspec reference, phases/*/on-failure): RETRY retries the phase up to
+# 3 times on any error message (regex .*); RETRY-count retries it count times (0-100);
+# RETRY-regex up to 3 times when the phase's error message matches regex; RETRY-count-regex both.
+def test_on_failure_retry_forms_are_parsed_as_the_reference_documents():
+    def phase(value: str):
+        return spec(f"version: 0.2\nphases:\n  build:\n    on-failure: {value}\n    commands: [make]\n").phase("build")
+
+    assert (phase("RETRY").on_failure, phase("RETRY").retries, phase("RETRY").retry_pattern) == ("RETRY", 3, ".*")
+    assert (phase("RETRY-5").retries, phase("RETRY-5").retry_pattern) == (5, ".*")
+    assert (phase("RETRY-0").retries, phase("RETRY-100").retries) == (0, 100)
+    assert (phase("RETRY-exit status 7").retries, phase("RETRY-exit status 7").retry_pattern) == (3, "exit status 7")
+    assert (phase("RETRY-2-status [0-9]+").retries, phase("RETRY-2-status [0-9]+").retry_pattern) == (2, "status [0-9]+")
+    assert (phase("ABORT").retries, phase("CONTINUE").retries) == (0, 0)
+
+
+def test_on_failure_values_codebuild_refuses_are_refused_with_the_forms():
+    import pytest
+    from vendor.config.source import SourceError
+    for value, problem in (
+            ("RETRY-101", "buildspec.yml:4 phases/build/on-failure: retry count 101 is over 100 (use RETRY-0 to RETRY-100)"),
+            ("'RETRY-2-(unclosed'", "buildspec.yml:4 phases/build/on-failure: '(unclosed' is not a regular expression: "
+                                    "missing ), unterminated subpattern at position 0 (fix the pattern after RETRY-2-)"),
+            ("retry", "buildspec.yml:4 phases/build/on-failure: 'retry' is not ABORT, CONTINUE or RETRY "
+                      "(use ABORT, CONTINUE, RETRY, RETRY-count, RETRY-regex or RETRY-count-regex)")):
+        with pytest.raises(SourceError) as e:
+            spec(f"version: 0.2\nphases:\n  build:\n    on-failure: {value}\n    commands: [make]\n")
+        assert [str(p) for p in e.value.problems] == [problem], value
+
+
+FLAKY = """version: 0.2
+phases:
+  install:
+    on-failure: {rule}
+    commands:
+      - echo try >> tries.txt
+      - test "$(wc -l < tries.txt)" -ge 3 || exit 7
+    finally:
+      - echo "finally $(wc -l < tries.txt)"
+  build:
+    commands:
+      - echo built after $(wc -l < tries.txt) tries
+"""
+
+
+def test_retry_runs_a_failing_phase_again_until_it_succeeds(tmp_path):
+    result, lines = build(tmp_path, FLAKY.format(rule="RETRY-2"))
+    assert result.ok, result.message
+    assert statuses(result) == [("install", "SUCCEEDED"), ("build", "SUCCEEDED")]
+    assert lines == [("install", "finally 1"), ("install", "finally 2"), ("install", "finally 3"),
+                     ("build", "built after 3 tries")]
+    log = (tmp_path / "work" / "build.log").read_text()
+    assert "[Container] Phase complete: INSTALL State: FAILED\n[Container] Retrying phase INSTALL (retry 1 of 2)\n" in log
+
+
+def test_retries_run_out_and_the_build_aborts(tmp_path):
+    result, lines = build(tmp_path, FLAKY.format(rule="RETRY-1"))
+    assert statuses(result) == [("install", "FAILED"), ("build", "SKIPPED")]
+    assert lines == [("install", "finally 1"), ("install", "finally 2")]
+    assert result.message == 'install failed: Error while executing command: test "$(wc -l < tries.txt)" -ge 3 || exit 7. Reason: exit status 7'
+
+
+def test_retry_regex_retries_only_a_matching_error_message(tmp_path):
+    result, _ = build(tmp_path, FLAKY.format(rule="RETRY-exit status 7"))
+    assert result.ok and statuses(result) == [("install", "SUCCEEDED"), ("build", "SUCCEEDED")]
+    result, lines = build(tmp_path, FLAKY.format(rule="RETRY-5-exit status 9"))
+    assert statuses(result) == [("install", "FAILED"), ("build", "SKIPPED")]
+    assert lines == [("install", "finally 1")]

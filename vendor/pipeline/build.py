@@ -4,9 +4,13 @@ Phase order install -> pre_build -> build -> post_build. Each command runs on it
 exit status is checked (see build_script.py for how the shell state carries over, as in
 CodeBuild's one shell instance); the first failing command ends the phase's commands, and
 `finally` commands always run after them. A failed install or pre_build skips the rest; a
-failed build still runs post_build (CodeBuild's rule); `on-failure: CONTINUE` goes on. The whole
-build has a timeout; on expiry the command's process group is killed. Then UPLOAD_ARTIFACTS
-(artifacts.py) collects the primary artifact when the build succeeded and the buildspec has one.
+failed build still runs post_build (CodeBuild's rule); `on-failure: CONTINUE` goes on;
+`on-failure: RETRY[-count][-regex]` runs a failed phase (commands and finally) again, up to
+count times (3 by default), while its error message (the phase's COMMAND_EXECUTION_ERROR
+context) matches regex, the shell state carried on as in one shell; when the retries run out
+it fails as ABORT does. The whole build has a timeout; on expiry the command's process group
+is killed. Then UPLOAD_ARTIFACTS (artifacts.py) collects the primary artifact when the build
+succeeded and the buildspec has one.
 
 Every build runs in its own throw-away build environment (vendor/sandbox/build_env.py), never on
 the controller: the source is copied in, the commands run there as an unprivileged user (the
@@ -15,6 +19,7 @@ process of the build is killed when it ends, and vend copies the artifacts out a
 """
 from __future__ import annotations
 
+import re
 import shutil
 import time
 import uuid
@@ -108,13 +113,18 @@ def _run_phases(spec: BuildSpec, environment: BuildEnvironment, user: str, resul
             run.succeeding = result.ok
             shell.user = phase.run_as or user
             outcome = run.phase(phase, lambda line, name=phase.name: emit(name, line))
+            for attempt in range(1, phase.retries + 1):
+                if outcome.status != "FAILED" or not re.search(phase.retry_pattern, outcome.message):
+                    break
+                run.log(f"Retrying phase {phase.name.upper()} (retry {attempt} of {phase.retries})")
+                outcome = run.phase(phase, lambda line, name=phase.name: emit(name, line))
             result.phases.append(outcome)
             if outcome.status == "SUCCEEDED":
                 continue
             result.ok = False
             reason = outcome.message.split(": ", 1)[-1]
             result.message = result.message or f"{phase.name} {outcome.status.lower()}: {reason}"
-            if outcome.status == "TIMED_OUT" or (phase.on_failure == "ABORT" and phase.name != "build"):
+            if outcome.status == "TIMED_OUT" or (phase.on_failure != "CONTINUE" and phase.name != "build"):
                 skip_to_end = True
         result.exported = {k: run.value(k) for k in spec.exported if run.value(k) is not None}
         environment.stop()  # nothing of the build runs while vend copies its artifacts out

@@ -54,8 +54,10 @@ class Phase:
     name: str
     commands: tuple[str, ...] = ()
     finally_: tuple[str, ...] = ()
-    on_failure: str = "ABORT"
+    on_failure: str = "ABORT"  # ABORT | CONTINUE | RETRY (any RETRY form)
     run_as: str = ""  # the phase's run-as user ("" = the build's)
+    retries: int = 0  # RETRY: how many times the phase runs again after failing
+    retry_pattern: str = ""  # RETRY: only an error message this regex finds is retried
 
 
 @dataclass(frozen=True)
@@ -206,12 +208,41 @@ def _phase(doc: Document, name: str, data, problems: list, warnings: list, writt
     path = ("phases", name)
     data = _mapping(doc, path, data if data is not None else {}, problems)
     _unknown(doc, path, data, PHASE_KEYS, problems, warnings)
-    on_failure = data.get("on-failure", "ABORT")
-    if on_failure not in ("ABORT", "CONTINUE"):
-        problems.append(doc.problem(path + ("on-failure",), f"{on_failure!r} is not ABORT or CONTINUE", "use ABORT or CONTINUE"))
+    on_failure, retries, pattern = _on_failure(doc, path + ("on-failure",), data.get("on-failure", "ABORT"), problems)
     return Phase(name, tuple(_strings(doc, path + ("commands",), data.get("commands") or [], problems, written=written)),
                  tuple(_strings(doc, path + ("finally",), data.get("finally") or [], problems, written=written)), on_failure,
-                 run_as=_run_as(doc, path + ("run-as",), data.get("run-as"), problems))
+                 run_as=_run_as(doc, path + ("run-as",), data.get("run-as"), problems), retries=retries, retry_pattern=pattern)
+
+
+RETRY_COUNT = re.compile(r"(\d+)(?:-(.*))?\Z", re.S)
+
+
+def _on_failure(doc: Document, path: tuple, value, problems: list) -> tuple[str, int, str]:
+    """ABORT | CONTINUE | RETRY | RETRY-count | RETRY-regex | RETRY-count-regex, as the buildspec
+    reference documents phases/*/on-failure: RETRY runs the failed phase again up to 3 times,
+    count (0 to 100) says how many times, regex limits retries to an error message it matches
+    (default `.*`). Returns (rule, retries, pattern)."""
+    if value in ("ABORT", "CONTINUE"):
+        return value, 0, ""
+    if not isinstance(value, str) or not (value == "RETRY" or value.startswith("RETRY-")):
+        problems.append(doc.problem(path, f"{value!r} is not ABORT, CONTINUE or RETRY",
+                                    "use ABORT, CONTINUE, RETRY, RETRY-count, RETRY-regex or RETRY-count-regex"))
+        return "ABORT", 0, ""
+    rest = value[len("RETRY-"):] if value != "RETRY" else ""
+    count, pattern = 3, rest or ".*"
+    numbered = RETRY_COUNT.match(rest)
+    if numbered:
+        count, pattern = int(numbered.group(1)), numbered.group(2) or ".*"
+        if count > 100:
+            problems.append(doc.problem(path, f"retry count {count} is over 100", "use RETRY-0 to RETRY-100"))
+            return "ABORT", 0, ""
+    try:
+        re.compile(pattern)
+    except re.error as e:
+        before = value[:len(value) - len(pattern)]
+        problems.append(doc.problem(path, f"{pattern!r} is not a regular expression: {e}", f"fix the pattern after {before}"))
+        return "ABORT", 0, ""
+    return "RETRY", count, pattern
 
 
 def _run_as(doc: Document, path: tuple, value, problems: list) -> str:
