@@ -25,9 +25,18 @@ def test_production_alarms_notify_the_alarms_topic():
                               "metric alarm vend-acme-production-target-5xx",
                               "metric alarm vend-acme-production-unhealthy-hosts"]
     assert all(r.props["topic"] == Ref("sns topic", "vend-acme-production-alarms", "arn") for r in alarms.values())
-    assert alarms["metric alarm vend-acme-production-unhealthy-hosts"].props["dimensions"] == {
-        "LoadBalancer": Ref("load balancer", "vend-acme-production", "arn"),
-        "TargetGroup": Ref("target group", "vend-acme-production", "arn")}
+    # the environment's own load balancer: the one its listener rule is on (its dedicated ALB here)
+    balancer = {"LoadBalancer": Ref("listener rule", "vend-acme-production-dedicated", "load_balancer"),
+                "TargetGroup": Ref("target group", "vend-acme-production", "arn")}
+    assert alarms["metric alarm vend-acme-production-unhealthy-hosts"].props["dimensions"] == balancer
+    # a rate, not a count: 5xx answers of the app per request, in percent, over 5 minutes
+    assert alarms["metric alarm vend-acme-production-target-5xx"].props == {
+        "description": "5% or more of the app's answers were 5xx in 5 minutes (of 10 or more requests)",
+        "treat_missing": "notBreaching", "topic": Ref("sns topic", "vend-acme-production-alarms", "arn"),
+        "namespace": "AWS/ApplicationELB", "dimensions": balancer, "statistic": "Sum", "period": 300,
+        "metrics": {"errors": "HTTPCode_Target_5XX_Count", "requests": "RequestCount"},
+        "expression": "IF(FILL(requests, 0) >= 10, 100 * FILL(errors, 0) / requests, 0)",
+        "evaluation_periods": 1, "threshold": 5.0, "comparison": "GreaterThanOrEqualToThreshold"}
     storage = alarms["metric alarm vend-acme-production-db-free-storage"].props
     assert (storage["metric"], storage["threshold"], storage["comparison"]) == (
         "FreeStorageSpace", 50 * 1024 ** 3 * 0.1, "LessThanThreshold")  # 10% of storage_gb 50
@@ -37,8 +46,9 @@ def test_no_database_no_database_alarms():
     res = wanted("globex-development.yaml")
     assert not res["metric alarm vend-globex-development-db-cpu"].present
     assert not res["metric alarm vend-globex-development-db-free-storage"].present
+    # on shared ALBs: whichever of them the environment's rule is on, not the first listed
     assert res["metric alarm vend-globex-development-target-5xx"].props["dimensions"]["LoadBalancer"] == Ref(
-        "load balancer", "vend-shared-1", "arn")
+        "listener rule", "vend-globex-development-shared", "load_balancer")
 
 
 def test_the_instance_role_may_read_what_the_env_file_needs():

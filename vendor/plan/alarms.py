@@ -1,8 +1,10 @@
 """CloudWatch alarms of one environment and the topic they notify. Pure.
 
-Target 5xx responses, unhealthy hosts (target group), and with a database its CPU and free
-storage. Each alarm notifies the environment's alarms topic (`<base>-alarms`, mailed to the
-pipeline's approvers) when it goes into ALARM and back to OK.
+The rate of the app's 5xx answers (metric math: HTTPCode_Target_5XX_Count / RequestCount),
+unhealthy hosts, and with a database its CPU and free storage. The load balancer alarms watch
+the environment's own target group on the load balancer its listener rule is on (its dedicated
+ALB, or whichever of the shared ALBs took the rule). Each alarm notifies the environment's alarms
+topic (`<base>-alarms`, mailed to the pipeline's approvers) when it goes into ALARM and back to OK.
 """
 from __future__ import annotations
 
@@ -10,9 +12,12 @@ from vendor.config.model import Config
 from vendor.plan.naming import Names
 from vendor.plan.resources import Ref, Resource
 
-ALARM, TOPIC, LB, TG = "metric alarm", "sns topic", "load balancer", "target group"
+ALARM, TOPIC, RULE, TG = "metric alarm", "sns topic", "listener rule", "target group"
 GIB = 1024 ** 3
-TARGET_5XX_PER_5_MINUTES = 10
+TARGET_5XX_PERCENT = 5
+MIN_REQUESTS = 10  # fewer requests in 5 minutes say too little: one 5xx of 2 requests is no outage
+# percent of the app's answers that were 5xx; no 5xx datapoint is 0 errors; too few requests is 0
+RATE_5XX = f"IF(FILL(requests, 0) >= {MIN_REQUESTS}, 100 * FILL(errors, 0) / requests, 0)"
 DB_CPU_PERCENT = 80
 FREE_STORAGE_FRACTION = 0.1
 
@@ -26,14 +31,16 @@ def _alarm(n: Names, what: str, description: str, **settings) -> Resource:
                                                  "topic": Ref(TOPIC, topic_name(n), "arn"), **settings})
 
 
-def alarms(config: Config, n: Names, lb_name: str) -> list[Resource]:
-    balancer = {"LoadBalancer": Ref(LB, lb_name, "arn"), "TargetGroup": Ref(TG, n.base, "arn")}
+def alarms(config: Config, n: Names, rule: str) -> list[Resource]:
+    """`rule`: the name of the environment's listener rule; its load balancer is the one watched."""
+    balancer = {"LoadBalancer": Ref(RULE, rule, "load_balancer"), "TargetGroup": Ref(TG, n.base, "arn")}
     out = [Resource(TOPIC, topic_name(n), {"subscriptions": sorted(config.pipeline.approvers)},
                     unordered=("subscriptions",)),
-           _alarm(n, "target-5xx", f"{TARGET_5XX_PER_5_MINUTES} or more 5xx answers of the app in 5 minutes",
-                  namespace="AWS/ApplicationELB", metric="HTTPCode_Target_5XX_Count", dimensions=balancer,
-                  statistic="Sum", period=300, evaluation_periods=1, threshold=float(TARGET_5XX_PER_5_MINUTES),
-                  comparison="GreaterThanOrEqualToThreshold"),
+           _alarm(n, "target-5xx", f"{TARGET_5XX_PERCENT}% or more of the app's answers were 5xx in 5 minutes "
+                                   f"(of {MIN_REQUESTS} or more requests)",
+                  namespace="AWS/ApplicationELB", dimensions=balancer, statistic="Sum", period=300,
+                  metrics={"errors": "HTTPCode_Target_5XX_Count", "requests": "RequestCount"}, expression=RATE_5XX,
+                  evaluation_periods=1, threshold=float(TARGET_5XX_PERCENT), comparison="GreaterThanOrEqualToThreshold"),
            _alarm(n, "unhealthy-hosts", "a host failed the target group's health check for 3 minutes",
                   namespace="AWS/ApplicationELB", metric="UnHealthyHostCount", dimensions=balancer,
                   statistic="Maximum", period=60, evaluation_periods=3, threshold=1.0,

@@ -43,7 +43,7 @@ def stack(config: Config, facts: Facts) -> list[Resource]:
     out += _routing(config, n, net, own, lb_names)
     out += _fleet(config, facts, n, net)
     out += _database(config, n, net)
-    out += alarms.alarms(config, n, lb_names[0])
+    out += alarms.alarms(config, n, f"{n.base}-dedicated" if own else f"{n.base}-shared")
     out += delivery.delivery(config, facts, n)
     return out
 
