@@ -54,3 +54,29 @@ def test_only_postgres_is_emulated(tmp_path):
     with pytest.raises(database.DatabaseServerError) as e:
         database.ensure(tmp_path, "x-staging", "vt18dm", "127.0.0.1", "127.0.0.0/8", login)
     assert str(e.value) == "the sandbox runs PostgreSQL only; mysql is not emulated yet"
+
+
+def test_destroy_keeps_a_dump_where_rds_keeps_a_final_snapshot_and_drops_the_data_otherwise(tmp_path):
+    port = daemons.free_port()
+    state = tmp_path / "state"
+    try:
+        server, _ = database.ensure(state, "dbtest-production", "vt18dp", "127.0.0.1", "127.0.0.0/8", _login(port, "pw-1"))
+        assert _sql(port, "pw-1", "CREATE TABLE orders (id int); INSERT INTO orders VALUES (41), (42)").returncode == 0
+        gone, dump = database.destroy(state, "dbtest-production", "shop", final_snapshot="vend-dbtest-production-final-20261201170000")
+        assert gone == server and dump == state / "sandbox-databases" / "snapshots" / "vend-dbtest-production-final-20261201170000.sql"
+        text = dump.read_text()
+        assert "CREATE DATABASE shop" in text and "COPY public.orders (id) FROM stdin;\n41\n42\n\\.\n" in text
+        assert "pw-1" not in text and dump.stat().st_mode & 0o777 == 0o600
+        assert not Path(server.data_dir).exists() and not database.answers("127.0.0.1", port)
+        assert database.load_all(state) == []
+
+        port = daemons.free_port()  # not production: no final snapshot, the data goes
+        server, _ = database.ensure(state, "dbtest-staging", "vt18ds", "127.0.0.1", "127.0.0.0/8", _login(port, "pw-2"))
+        gone, dump = database.destroy(state, "dbtest-staging", "shop", final_snapshot=None)
+        assert (gone, dump) == (server, None) and not Path(server.data_dir).exists()
+        assert sorted(p.name for p in (state / "sandbox-databases" / "snapshots").iterdir()) == [
+            "vend-dbtest-production-final-20261201170000.sql"]
+        assert database.destroy(state, "dbtest-staging", "shop", final_snapshot=None) == (None, None)  # re-run: nothing left
+    finally:
+        database.stop(state, "dbtest-production")
+        database.stop(state, "dbtest-staging")

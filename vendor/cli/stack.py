@@ -5,7 +5,9 @@ AWS is the state: every command reads the environment's resources by tag or dete
 from __future__ import annotations
 
 import functools
+import os
 import sys
+import time
 
 import click
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,6 +26,7 @@ from vendor.plan.approvals_service import IDENTITY as SES_IDENTITY
 from vendor.plan.diff import plan_apply, plan_destroy
 from vendor.plan.priority import PriorityPlanError
 from vendor.plan.render_plan import SYMBOLS
+from vendor.sandbox import database as sandbox_database
 from vendor.sandbox import emulator
 from vendor.state import default_state_dir
 
@@ -171,7 +174,9 @@ def apply_stack(cf, target, ctx, st) -> executor.Outcome:
 def destroy(config, profile, region, shared_certificate, yes) -> None:
     """Delete every resource of the environment, in dependency order. Shared ALBs stay.
 
-    A production database is deleted after a final snapshot (`<name>-final-<UTC time>`).
+    A production database is deleted after a final snapshot (`<name>-final-<UTC time>`). In the
+    sandbox, the environment's PostgreSQL server goes by the same rule: production keeps a dump
+    (`<state dir>/sandbox-databases/snapshots/<name>-final-<UTC time>.sql`), elsewhere the data goes.
 
     \b
     Example:
@@ -190,7 +195,32 @@ def destroy(config, profile, region, shared_certificate, yes) -> None:
         sys.exit(FAILED)
     outcome = executor.destroy(ctx, st.resources, progress=_progress)
     click.echo(f"Destroy complete: {outcome.changed} deleted.")
+    _sandbox_database(cf, target, st.resources)
     click.echo(f"AWS API calls: {ctx.counter.total} ({ctx.counter.mutating} mutating)")
+
+
+def _sandbox_database(cf, target, resources) -> None:
+    """The environment's sandbox PostgreSQL server (vend up) goes with the emulator's RDS instance,
+    by RDS's rule: a dump where RDS keeps a final snapshot, its data deleted otherwise."""
+    state, slug = default_state_dir(), cf.config.slug
+    running = emulator.status(state)
+    endpoint = target.endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or ""  # the sandbox's emulator?
+    if running is None or endpoint.rstrip("/") != running.url.rstrip("/") or sandbox_database.load(state, slug) is None:
+        return
+    db = next((r for r in resources if r.kind == "database"), None)
+    final = db is None or db.props.get("final_snapshot", True)  # as the RDS handler decides
+    name = cf.config.database.name if cf.config.database else None
+    snapshot = f"{db.name if db else slug}-final-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}" if final and name else None
+    try:
+        _, kept = sandbox_database.destroy(state, slug, name or "", final_snapshot=snapshot)
+    except sandbox_database.DatabaseServerError as e:
+        raise click.ClickException(f"sandbox PostgreSQL of {slug}: {e}") from None
+    if kept:
+        click.echo(f"Sandbox PostgreSQL of {slug} stopped; database {name} kept as a dump at {kept} "
+                   "(where RDS keeps the final snapshot)")
+    else:
+        click.echo(f"Sandbox PostgreSQL of {slug} stopped and its data deleted "
+                   "(RDS keeps no final snapshot outside production)")
 
 
 STATES = {"keep": "ok", "create": "missing", "update": "differs", "blocked": "differs", "delete": "unwanted"}

@@ -5,12 +5,16 @@ the port the emulator gives the RDS endpoint, with the database name, master use
 password RDS keeps in Secrets Manager (read from the emulator, set again at every `vend up`, so a
 rotation is picked up). The data directory outlives the server: a converging `vend up` keeps the
 data; `vend down` stops the server and removes it (the emulator's RDS instance goes with it).
+`vend destroy` follows RDS's final snapshot rule: where RDS keeps a final snapshot (production),
+the database is dumped first (`pg_dump --create`, plain SQL, to
+`<state dir>/sandbox-databases/snapshots/<snapshot name>.sql`, mode 0600); otherwise the data goes.
 
 Recorded in `<state dir>/sandbox-databases/<slug>.json`; the env file points the app here.
 """
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -182,3 +186,38 @@ def stop(state_dir: Path, slug: str) -> Server | None:
     shutil.rmtree(server.data_dir, ignore_errors=True)
     _record(state_dir, slug).unlink(missing_ok=True)
     return server
+
+
+def snapshots_dir(state_dir: Path) -> Path:
+    return Path(state_dir) / DIR / "snapshots"
+
+
+def dump(server: Server, db_name: str, path: Path, timeout: float = 600) -> Path:
+    """The database as plain SQL (`pg_dump --create`) in a new file only root reads."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        result = subprocess.run(["runuser", "-u", OS_USER, "--", str(pg_bin() / "pg_dump"), "--create", "-h", server.data_dir,
+                                 "-p", str(server.port), "-U", OS_USER, "-d", db_name], stdout=out,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=timeout, start_new_session=True)
+    if result.returncode != 0:
+        path.unlink(missing_ok=True)
+        raise DatabaseServerError(f"dumping database {db_name} of {server.slug} failed (its data is kept): "
+                                  f"{result.stderr.decode(errors='replace').strip()[-500:]}")
+    return path
+
+
+def destroy(state_dir: Path, slug: str, db_name: str, *, final_snapshot: str | None) -> tuple[Server | None, Path | None]:
+    """As RDS deletes an instance: with `final_snapshot` (its name) the database is dumped first,
+    then the server stops and its data goes; without, the data just goes. (server, dump) or
+    (None, None) when the environment has no server. A failed dump keeps everything."""
+    server = load(state_dir, slug)
+    if server is None:
+        return None, None
+    kept = None
+    if final_snapshot and (Path(server.data_dir) / "PG_VERSION").exists():  # no data directory: nothing to keep
+        if not _running(server):
+            _start(server)
+        kept = dump(server, db_name, snapshots_dir(state_dir) / f"{final_snapshot}.sql")
+    stop(state_dir, slug)
+    return server, kept
