@@ -3,8 +3,9 @@
 `vend up` (emulator, local bake, stack, three local SSH hosts, services) -> `vend push` of the
 starter app -> approval from the emailed link in a real browser -> one-at-a-time rollout -> the
 app answers through the front door; then a push whose ValidateService fails rolls back while
-the front door keeps serving the old version (no request fails); then `vend down` leaves no
-process, network namespace or mount behind.
+the front door keeps serving the old version (no request fails); the database keeps its data
+through a converging `vend up`, and `vend destroy` keeps a dump of it (production: RDS's final
+snapshot rule); then `vend down` leaves no process, network namespace or mount behind.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tests.browser import decide_in_browser, missing as browser_missing
 from vendor.approvals import outbox
 from vendor.approvals.settings import Settings
 from vendor.processes import alive
+from vendor.sandbox import database as sandbox_database
 from vendor.sandbox import emulator, environments, netns, services
 from vendor.sandbox.hosts import missing_requirements
 from vendor.sandbox.rootfs import mounts_under
@@ -68,6 +70,13 @@ def sandbox(tmp_path):
 
 def vend(env, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([VEND, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def sql(db, statement: str) -> subprocess.CompletedProcess:
+    """One statement as the master user with the password RDS keeps (moto's), over the bridge."""
+    return subprocess.run(["psql", "-XAtq", "-h", db.address, "-p", str(db.port), "-U", "vend_admin", "-d", "shop",
+                           "-c", statement], env={**os.environ, "PGPASSWORD": "P@55w0rd!", "PGCONNECT_TIMEOUT": "5"},
+                          capture_output=True, text=True, timeout=30)
 
 
 def git(repo: Path, *args: str) -> None:
@@ -115,10 +124,14 @@ def test_up_push_approve_rollout_rollback_down(sandbox):
     assert len(record.hosts) == 3  # one local host per InService instance (fleet/desired 3)
     assert f"vend push {CONFIG} {tmp / 'build'}/acme-production/app" in up.stdout  # next steps
 
+    # the environment's PostgreSQL server (the RDS instance's stand-in) keeps its data through a converging up
+    [db] = sandbox_database.load_all(state)
+    assert sql(db, "CREATE TABLE orders (id int); INSERT INTO orders VALUES (1801)").returncode == 0
     again = vend(env, "up", CONFIG, "--out", str(tmp / "build"))  # converges: nothing new
     assert again.returncode == 0, again.stdout + again.stderr
     assert "reused" in again.stdout and "0 created, 0 updated, 0 deleted" in again.stdout
     assert "3 local host(s) running" in again.stdout and environments.load_all(state) == [record]
+    assert sql(db, "SELECT id FROM orders").stdout == "1801\n"
 
     # the customer's repository: the starter app, version 1
     repo = tmp / "shop"
@@ -198,6 +211,16 @@ def test_up_push_approve_rollout_rollback_down(sandbox):
     failed = [a for a in answers if a[0] != 200 or "version 1" not in a[1]]
     assert len(answers) > 20 and failed == [], failed[:3]
     assert "version 1" in front_door(svc.front_door)[1]
+
+    # vend destroy follows RDS's rule in the sandbox too: production keeps a dump where RDS keeps its final snapshot
+    destroyed = vend(env, "destroy", CONFIG, "--yes")
+    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    kept = re.search(r"^Sandbox PostgreSQL of acme-production stopped; database shop kept as a dump at "
+                     r"(\S+/sandbox-databases/snapshots/vend-acme-production-final-\d{14}\.sql) "
+                     r"\(where RDS keeps the final snapshot\)$", destroyed.stdout, re.M)
+    assert kept, destroyed.stdout
+    assert "COPY public.orders (id) FROM stdin;\n1801\n" in Path(kept.group(1)).read_text()
+    assert sandbox_database.load_all(state) == [] and not Path(db.data_dir).exists()
 
     down = vend(env, "down", CONFIG)
     assert down.returncode == 0, down.stdout + down.stderr
