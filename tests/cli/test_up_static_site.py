@@ -133,7 +133,7 @@ def test_static_site_up_push_front_door_logs_down(sandbox):
                 break
             except AssertionError:
                 continue
-        assert seen and seen[-1].startswith(f"{instance} | "), seen
+        assert seen and seen[-1].startswith(f"{instance} access | "), seen  # as without --follow
     finally:
         follow.send_signal(signal.SIGINT)
         try:

@@ -5,6 +5,8 @@ the environment's CloudWatch Logs group on AWS (shipped there by the agent baked
 """
 from __future__ import annotations
 
+import fnmatch
+import re
 import threading
 import time
 from pathlib import Path
@@ -57,11 +59,39 @@ def _read_host(host, sources, cutoff: float | None) -> list[str]:
     return lines
 
 
+class _Labels:
+    """Lines of `tail -F` over several files, each prefixed with its host and source as without
+    --follow: tail names the file a run of lines comes from (`==> path <==`), matched against the
+    sources' globs."""
+
+    HEADER = re.compile(r"^==> (.+) <==$")
+
+    def __init__(self, host: str, sources):
+        self.host, self.sources = host, list(sources)
+        self.label = self.sources[0].label if len(self.sources) == 1 else "-"
+
+    def line(self, text: str) -> str | None:
+        found = self.HEADER.match(text)
+        if found:
+            self.label = next((s.label for s in self.sources if fnmatch.fnmatchcase(found.group(1), s.path)), "-")
+            return None
+        if not text:
+            return None  # tail's blank line before a file's name
+        return f"{self.host} {self.label} | {text}"
+
+
 def _follow_host(host, sources, stop: threading.Event) -> None:
     paths = " ".join(s.path for s in sources)
+    labels = _Labels(host.name, sources)
+
+    def out(stream, line):
+        shown = labels.line(line)
+        if shown is not None and not stop.is_set():
+            click.echo(shown)
+
     with connect(host) as conn:
-        run(conn, ["sh", "-c", 'exec tail -q -n 0 -F $1 2>/dev/null', "-", paths], timeout=FOLLOW_HOURS * 3600,
-            on_output=lambda stream, line: click.echo(f"{host.name} | {line}") if not stop.is_set() else None)
+        run(conn, ["sh", "-c", 'exec tail -n 0 -F $1 2>/dev/null', "-", paths], timeout=FOLLOW_HOURS * 3600,
+            on_output=out)
 
 
 def _local(cf: ConfigFile, hosts, sources, since: int | None, follow: bool) -> None:
