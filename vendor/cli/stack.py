@@ -187,6 +187,7 @@ def destroy(config, profile, region, shared_certificate, yes) -> None:
     steps = [s for s in planned if s.action == "delete"]
     if not steps:
         click.echo(f"Nothing to destroy for {cf.config.slug} in {ctx.region}.")
+        _sandbox_database(cf, target, st.resources)  # a re-run after the stack went: the server goes too
         return
     shown = [s for s in planned if s.action == "delete" or render_plan.kept_for_a_reason(s)]
     click.echo(render_plan.text(shown, title=_title("Destroy", cf, target, ctx)), nl=False)
