@@ -78,7 +78,9 @@ def test_plan_apply_status_destroy(globex, moto_url):
     assert "  ok        pipeline vend-globex-development (vend-globex-development)" in shown.output
     assert "rule: priority " in shown.output
     assert "  ok        metric alarm vend-globex-development-unhealthy-hosts (vend-globex-development-unhealthy-hosts)" in shown.output
-    assert re.search(r"^alarm: vend-globex-development-target-5xx (OK|ALARM|INSUFFICIENT_DATA)$", shown.output, re.M), shown.output
+    # the alarms watch the environment's own target group on the shared ALB its rule is on
+    assert re.search(r"^alarm: vend-globex-development-target-5xx (OK|ALARM|INSUFFICIENT_DATA) "
+                     r"\(load balancer vend-shared-1, target group vend-globex-development\)$", shown.output, re.M), shown.output
 
     refused = runner.invoke(destroy, [globex], input="n\n")
     assert refused.exit_code == 1 and refused.output.endswith("Nothing deleted.\n")

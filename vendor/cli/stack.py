@@ -255,7 +255,24 @@ def status(config, profile, region, shared_certificate, output) -> None:
         if observed is not None and key.startswith("listener rule "):
             click.echo(f"rule: priority {observed.attrs['priority']} on {observed.attrs['load_balancer']}")
         if observed is not None and key.startswith("metric alarm "):
-            click.echo(f"alarm: {key[len('metric alarm '):]} {observed.attrs['state']}")
+            click.echo(f"alarm: {key[len('metric alarm '):]} {observed.attrs['state']}{_watching(observed.props)}")
+
+
+def _watching(props) -> str:
+    """What an alarm watches, by name: ` (load balancer L, target group T)` or ` (database D)`."""
+    dims = props.get("dimensions") or {}
+    names = {"LoadBalancer": "load balancer", "TargetGroup": "target group", "DBInstanceIdentifier": "database"}
+    shown = [f"{names.get(k, k)} {_name_of(str(v))}" for k, v in sorted(dims.items())]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
+def _name_of(value: str) -> str:
+    """A load balancer's or target group's name from its ARN or CloudWatch form (app/N/id, targetgroup/N/id)."""
+    tail = value.split(":loadbalancer/", 1)[-1].split(":targetgroup/", 1)[-1]
+    if ":targetgroup/" in value:
+        return tail.split("/")[0]
+    parts = tail.split("/")
+    return parts[1] if len(parts) == 3 and parts[0] in ("app", "net", "targetgroup") else tail
 
 
 COMMANDS = [plan, apply, destroy, status]
