@@ -33,7 +33,7 @@ from vendor.sandbox import database as sandbox_database
 from vendor.cli.up_database import start_database
 from vendor.sandbox.certificates import self_signed
 from vendor.sandbox.hosts import missing_requirements
-from vendor.sandbox.stand_ins import bring_up, claim, tear_down
+from vendor.sandbox.stand_ins import hosts_up, tear_down
 from vendor.state import default_state_dir
 
 CONFIG = click.argument("config", type=click.Path(dir_okay=False))
@@ -158,7 +158,7 @@ def up(config: str, commit: str | None, out: str) -> None:
     apply_stack(cf, target, *open_stack(cf, target))
     _step(5, "hosts")
     ids = _instances(cf)
-    env, started = bring_up(state, claim(state, cf.config.slug, cf.config.region), ids, baked.ami.id)
+    env, started = hosts_up(state, cf.config.slug, cf.config.region, ids, baked.ami.id)
     click.echo(f"  {len(ids)} local host(s) {'started' if started else 'running'} from {baked.ami.id} "
                f"(prefix {env.prefix}, subnet {env.subnet})")
     start_database(state, cf, env)

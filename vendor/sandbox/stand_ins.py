@@ -10,16 +10,25 @@ from dataclasses import replace
 from pathlib import Path
 
 from vendor.bake.layers import LayerStore
-from vendor.sandbox import environments, netns
+from vendor.sandbox import environments, locks, netns
 from vendor.sandbox.environments import Environment
 from vendor.sandbox.hosts import LocalHosts
 from vendor.sandbox.machine import ssh_banner
 
 
-def claim(state_dir: Path, slug: str, region: str) -> Environment:
-    """The environment's record, or a new one whose hosts' prefix is not in use on this machine."""
-    links = set(netns.list_links())
-    return environments.claim(state_dir, slug, region, busy=lambda prefix: f"{prefix}-br" in links)
+# Held from choosing a slot until its hosts run (their bridge marks the slot taken), so two
+# `vend up`s with different state dirs on one machine never pick the same slot.
+SLOTS_LOCK = (Path("/run/lock") if Path("/run/lock").is_dir() else Path("/tmp")) / "vend-sandbox-slots.lock"
+SLOTS_WAIT = 900.0  # another vend up booting its hosts
+
+
+def hosts_up(state_dir: Path, slug: str, region: str, instance_ids: list[str], ami: str) -> tuple[Environment, bool]:
+    """The environment (its record, or a new one in a slot not in use on this machine) with one
+    running host per instance; True if they were started now (see bring_up)."""
+    with locks.exclusive(SLOTS_LOCK, timeout=SLOTS_WAIT):
+        links = set(netns.list_links())
+        env = environments.claim(state_dir, slug, region, busy=lambda prefix: f"{prefix}-br" in links)
+        return bring_up(state_dir, env, instance_ids, ami)
 
 
 def _local_hosts(env: Environment) -> LocalHosts:
