@@ -110,16 +110,6 @@ BAD = [
           - source: /
         """, [
         f"{F}:4 files/0: missing key 'destination' (add destination: the host path, e.g. /var/www/html)"]),
-    ("overwrite in a files entry", """\
-        version: 0.0
-        os: linux
-        files:
-          - source: /
-            destination: /srv/app
-            overwrite: true
-        """, [
-        f"{F}:6 files/0/overwrite: unknown key 'overwrite' (CodeDeploy ignores it; to replace "
-        "existing files set file_exists_behavior: OVERWRITE at the top level)"]),
     ("permission without object", """\
         version: 0.0
         os: linux
@@ -263,14 +253,6 @@ BAD = [
         """, [
         f"{F}:4 hooks/AfterInstall: timeouts add up to 3900 seconds, more than the 3600 "
         "CodeDeploy allows for one event (shorten the timeouts or move scripts to another event)"]),
-    ("event without scripts", """\
-        version: 0.0
-        os: linux
-        hooks:
-          ValidateService:
-        """, [
-        f"{F}:4 hooks/ValidateService: no scripts listed "
-        "(list scripts under it, e.g. - location: scripts/start.sh, or remove it)"]),
     ("event is a mapping, not a list", """\
         version: 0.0
         os: linux

@@ -22,15 +22,6 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "appspec"
 pytestmark = pytest.mark.skipif(
     not (CORPUS / "INDEX.tsv").is_file(),
     reason=f"appspec corpus not found at {CORPUS} (CI lays shared/ beside the repository)")
-OVERWRITE_KEY = (
-    "files/0/overwrite: unknown key 'overwrite' (CodeDeploy ignores it; to replace existing "
-    "files set file_exists_behavior: OVERWRITE at the top level)")
-OVERWRITE_DISAGREEMENT = (
-    "The human calls it valid because the CodeDeploy agent ignores unknown keys in a files "
-    "entry, so it deploys. vend treats unknown keys as errors: 'overwrite' is not an appspec "
-    "key, and the author's intent is silently lost (CodeDeploy keeps its default "
-    "file_exists_behavior DISALLOW). The hint names the real setting.")
-
 # file -> (our classification, our exact problem lines, why we disagree with the human or "")
 EXPECTED = {
     "001.yml": ("valid", [], ""),
@@ -52,10 +43,10 @@ EXPECTED = {
         "008.yml:5 files/0/sources: unknown key 'sources' (did you mean 'source'?)",
         "008.yml:6 files/0/destinations: unknown key 'destinations' (did you mean 'destination'?)",
     ], ""),
-    "009.yml": ("invalid", ["009.yml:6 " + OVERWRITE_KEY], OVERWRITE_DISAGREEMENT),
+    "009.yml": ("valid", [], ""),  # overwrite: in a files entry is ignored by the agent: a warning
     "010.yml": ("valid", [], ""),
     "011.yml": ("valid", [], ""),
-    "012.yml": ("invalid", ["012.yml:6 " + OVERWRITE_KEY], OVERWRITE_DISAGREEMENT),
+    "012.yml": ("valid", [], ""),  # as 009.yml
     "013.yml": ("valid", [], (
         "The CodeDeploy agent joins a hook location to the revision root (File.join(archive, "
         "location)), so /opt/tomcat/bin/startup.sh is the revision's opt/tomcat/bin/startup.sh: the "

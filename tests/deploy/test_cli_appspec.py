@@ -83,3 +83,20 @@ def test_check_never_reads_a_file_outside_the_revision(tmp_path):
         assert result.stderr == (f"{rev} appspec.yml: symlink to '{target}' {why} "
                                  "(copy the file into the revision or make the link relative and inside it)\n")
         assert "root:" not in result.output
+
+
+def test_check_lists_what_codedeploy_ignores_and_accepts_it(tmp_path):
+    write_revision(tmp_path, """\
+        version: 0.0
+        os: linux
+        files:
+          - source: /
+            destination: /var/www/html
+            overwrite: true
+        """)
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"OK {tmp_path}: 1 files mappings, hooks: none",
+        f"  ignored: {tmp_path}/appspec.yml:6 files/0/overwrite: unknown key 'overwrite' is ignored (CodeDeploy "
+        "ignores it; to replace existing files set file_exists_behavior: OVERWRITE at the top level)"]

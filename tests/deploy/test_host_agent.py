@@ -173,6 +173,7 @@ def test_unpack_without_tarfile_filters_keeps_a_good_bundle(tmp_path, monkeypatc
 def test_hook_output_goes_to_log_and_stdout_and_timeout_kills(tmp_path):
     script = tmp_path / "hook.sh"
     script.write_text("#!/bin/sh\necho \"event=$LIFECYCLE_EVENT\"\nsleep 30\n")
+    script.chmod(0o755)
     args = {"script": str(script), "timeout": 1, "runas": None, "env": {"LIFECYCLE_EVENT": "AfterInstall"},
             "log": str(tmp_path / "logs" / "scripts.log")}
     result = subprocess.run([sys.executable, str(AGENT), "hook", json.dumps(args)], capture_output=True, text=True, timeout=20)
@@ -180,3 +181,68 @@ def test_hook_output_goes_to_log_and_stdout_and_timeout_kills(tmp_path):
     assert result.stdout.startswith("event=AfterInstall\nscript ")
     assert "timed out after 1s: process group" in result.stdout
     assert "event=AfterInstall" in (tmp_path / "logs" / "scripts.log").read_text()
+
+
+def _run_hook(tmp_path, body: str, timeout: int = 20, **extra) -> subprocess.CompletedProcess:
+    script = tmp_path / "hook.sh"
+    script.write_text(body)
+    args = {"script": str(script), "timeout": timeout, "runas": None, "env": {"LIFECYCLE_EVENT": "AfterInstall"},
+            "log": str(tmp_path / "logs" / "scripts.log"), **extra}
+    return subprocess.run([sys.executable, str(AGENT), "hook", json.dumps(args)], capture_output=True, text=True,
+                          timeout=timeout + 20)
+
+
+def test_a_script_without_shebang_is_run_by_bin_sh(tmp_path):
+    """As the agent (Ruby's spawn): execve fails with ENOEXEC, so /bin/sh runs the file."""
+    result = _run_hook(tmp_path, "echo \"ran by sh: $LIFECYCLE_EVENT\"\n")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[-1] == "ran by sh: AfterInstall"
+
+
+def test_a_non_executable_script_is_made_executable_with_the_agents_warning(tmp_path):
+    result = _run_hook(tmp_path, "#!/bin/sh\necho ok\n")
+    script = tmp_path / "hook.sh"
+    assert result.stdout == f"Script at specified location: {script} is not executable. Trying to make it executable.\nok\n"
+    assert os.access(script, os.X_OK)
+
+
+def test_hooks_run_from_the_root_directory(tmp_path):
+    assert _run_hook(tmp_path, "#!/bin/sh\npwd\n").stdout.splitlines()[-1] == "/"
+
+
+@pytest.mark.parametrize("runas,sudo,argv", [
+    (None, False, ["/a/s.sh"]),
+    (None, True, ["sudo", "/a/s.sh"]),
+    ("ubuntu", False, ["su", "ubuntu", "-c", "/a/s.sh"]),
+    ("ubuntu", True, ["sudo", "su", "ubuntu", "-c", "/a/s.sh"]),
+])
+def test_script_command_is_the_agents(runas, sudo, argv):
+    """linux_util.rb prepare_script_command: runas -> su USER -c, sudo -> sudo in front."""
+    assert host_agent.script_command("/a/s.sh", runas, sudo) == argv
+
+
+def test_background_process_holding_the_output_is_named_and_fails_at_the_timeout(tmp_path):
+    """aws-codedeploy-agent#118: the agent waits for the hook's output to close; a server started
+    with `&` keeps it open, so the hook fails at its timeout ("failed to close STDOUT"). vend does
+    the same and says why at once, naming the process."""
+    script = tmp_path / "hook.sh"
+    result = _run_hook(tmp_path, "#!/bin/sh\nsleep 60 &\necho $! > \"$0.pid\"\necho started\n", timeout=2)
+    pid = int((tmp_path / "hook.sh.pid").read_text())
+    try:
+        assert result.returncode == host_agent.OUTPUT_OPEN_EXIT
+        lines = result.stdout.splitlines()
+        assert lines[1:] == [
+            "started",
+            f"warning: {script} exited with 0 but its output is still open, held by pid {pid} (sleep 60). The "
+            "CodeDeploy agent waits for a hook's output to close: on AWS this hook hangs until its timeout (2s) and "
+            "fails with 'failed to close STDOUT' (aws-codedeploy-agent#118); vend does the same. Start background "
+            "processes with their output redirected (> /dev/null 2>&1 < /dev/null), or as a service.",
+            f"script {script} failed to close STDOUT within 2s"]
+    finally:
+        os.kill(pid, 9)
+
+
+def test_background_process_with_its_output_redirected_passes_at_once(tmp_path):
+    result = _run_hook(tmp_path, "#!/bin/sh\nsleep 60 > /dev/null 2>&1 < /dev/null &\necho $! > \"$0.pid\"\n", timeout=10)
+    os.kill(int((tmp_path / "hook.sh.pid").read_text()), 9)
+    assert result.returncode == 0 and "warning" not in result.stdout

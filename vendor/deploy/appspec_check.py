@@ -19,7 +19,7 @@ from vendor.deploy.appspec_problems import Collector, OtherPlatformError, closes
 
 TOP_KEYS = ("version", "os", "files", "permissions", "hooks", "file_exists_behavior")
 FILE_KEYS = ("source", "destination")
-SCRIPT_KEYS = ("location", "timeout", "runas")
+SCRIPT_KEYS = ("location", "timeout", "runas", "sudo")
 
 RESERVED_HINTS = {
     "DownloadBundle": "put the scripts under BeforeInstall",
@@ -31,7 +31,7 @@ OLD_EVENT_NAMES = {  # names from early CodeDeploy agents
     "BeforeELBRemove": "BeforeBlockTraffic", "AfterELBRemove": "AfterBlockTraffic",
     "BeforeELBAdd": "BeforeAllowTraffic", "AfterELBAdd": "AfterAllowTraffic",
 }
-FILE_KEY_HINTS = {
+FILE_KEYS_IGNORED = {  # seen in real revisions: the agent ignores them, the revision deploys
     "overwrite": "CodeDeploy ignores it; to replace existing files set "
                  "file_exists_behavior: OVERWRITE at the top level",
 }
@@ -67,7 +67,8 @@ def check_document(doc: Document, *, revision: Path | None, raw_lines: list[str]
     behavior = _file_exists_behavior(c, top.get("file_exists_behavior"))
     c.raise_if_any()
     return AppSpec(file=doc.file, files=files, permissions=permissions, hooks=hooks,
-                   file_exists_behavior=behavior)
+                   file_exists_behavior=behavior,
+                   warnings=tuple(str(w) for w in sorted(c.warnings, key=lambda w: w.line or 0)))
 
 
 def _other_platform(c: Collector, top: dict) -> None:
@@ -115,7 +116,7 @@ def _files(c: Collector, value: Any) -> tuple[FileMapping, ...]:
         entry = c.mapping(item, path, FILES_EXAMPLE)
         if entry is None:
             continue
-        suggested = c.known_keys(entry, path, FILE_KEYS, FILE_KEY_HINTS)
+        suggested = c.known_keys(entry, path, FILE_KEYS, ignored=FILE_KEYS_IGNORED)
         source = destination = None
         if c.required(entry, "source", path, "add source: / for the whole revision, or a path in it",
                       suggested):
@@ -169,8 +170,9 @@ def _hooks(c: Collector, value: Any) -> Mapping[str, tuple[HookScript, ...]]:
 
 def _scripts(c: Collector, event: str, value: Any) -> tuple[HookScript, ...] | None:
     path = ("hooks", event)
-    if value is None or value == []:
-        c.add(path, "no scripts listed", f"list scripts under it, e.g. {SCRIPT_EXAMPLE}, or remove it")
+    if value is None or value == []:  # the agent skips an event without scripts
+        c.warn(path, "no scripts listed: CodeDeploy skips this event",
+               f"list scripts under it, e.g. {SCRIPT_EXAMPLE}, or remove it")
         return None
     before = len(c.problems)
     out = []
@@ -210,6 +212,13 @@ def _script(c: Collector, item: Any, path: tuple) -> HookScript | None:
             fields["timeout"] = timeout
     if entry.get("runas") is not None:
         fields["runas"] = c.name(entry["runas"], path + ("runas",), "user")
+    if entry.get("sudo") is not None:
+        if isinstance(entry["sudo"], bool):
+            fields["sudo"] = entry["sudo"]
+        else:  # the agent takes any value but false as true: sudo: 'false' would run with sudo
+            c.add(path + ("sudo",), f"{type_name(entry['sudo'])} is not true or false "
+                                    "(CodeDeploy runs the script with sudo for any value but false)",
+                  "write sudo: true or sudo: false, without quotes")
     if len(c.problems) > before or location is None:
         return None
     return HookScript(location, **fields)

@@ -70,6 +70,7 @@ class HookScript:
     location: str
     timeout: int = DEFAULT_TIMEOUT
     runas: str | None = None
+    sudo: bool = False  # the agent runs `sudo SCRIPT`, or `sudo su RUNAS -c SCRIPT` with runas
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class AppSpec:
     file_exists_behavior: str = DEFAULT_FILE_EXISTS_BEHAVIOR
     version: str = "0.0"
     os: str = "linux"
+    # what the agent ignores, as "FILE:LINE path: message (hint)" lines; not part of the value
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hooks", ordered_hooks(self.hooks))

@@ -8,6 +8,16 @@ from typing import Any, Iterable
 
 from vendor.config.source import Document, Problem, SourceError
 
+# Where each key of an EC2/on-premises appspec belongs (for a key written at the wrong level).
+# Generic words (name, type, range) are left out: elsewhere they are likely another tool's keys.
+KEY_LEVELS = {
+    **{k: "the top level" for k in ("version", "os", "files", "permissions", "hooks", "file_exists_behavior")},
+    **{k: "a files entry (- source: ... destination: ...)" for k in ("source", "destination")},
+    **{k: "a hook script entry (- location: ... under an event in hooks)"
+       for k in ("location", "timeout", "runas", "sudo")},
+    **{k: "a permissions entry (- object: ...)"
+       for k in ("object", "pattern", "except", "owner", "group", "mode", "acls", "context")},
+}
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]{0,31}\$?$")  # a Linux user or group name
 
 
@@ -46,9 +56,13 @@ class Collector:
         self.revision = revision
         self.raw_lines = raw_lines
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # accepted: the agent ignores it, as the user is told
 
     def add(self, path: tuple, message: str, hint: str = "") -> None:
         self.problems.append(self.doc.problem(path, message, hint))
+
+    def warn(self, path: tuple, message: str, hint: str = "") -> None:
+        self.warnings.append(self.doc.problem(path, message, hint))
 
     def error(self) -> SourceError:
         """All problems so far, in line order, as one error."""
@@ -86,21 +100,33 @@ class Collector:
         return []
 
     def known_keys(self, mapping: dict, path: tuple, allowed: Iterable[str],
-                   hints: dict[str, str] | None = None) -> set[str]:
-        """Report keys not in `allowed`; return the allowed keys suggested for misspellings."""
+                   hints: dict[str, str] | None = None, ignored: dict[str, str] | None = None) -> set[str]:
+        """Sort the keys not in `allowed` as the CodeDeploy agent would meet them; return the
+        allowed keys suggested for misspellings.
+
+        The agent ignores keys it does not know. What would then silently not happen as written
+        is refused: a likely typo of an allowed key (`hints` name known ones), a key of the appspec
+        at the wrong level. Any other key is only ignored: a warning (`ignored` gives the hint)."""
         allowed = list(allowed)
         suggested: set[str] = set()
         for key in mapping:
             if key in allowed:
                 continue
+            where = KEY_LEVELS.get(key) if isinstance(key, str) else None
             if hints and key in hints:
-                hint = hints[key]
-            elif (guess := closest(key, allowed)) is not None:
+                self.add(path + (key,), f"unknown key '{key}'", hints[key])
+            elif ignored and key in ignored:
+                self.warn(path + (key,), f"unknown key '{key}' is ignored", ignored[key])
+            elif (guess := closest(str(key), allowed)) is not None:
                 suggested.add(guess)
-                hint = f"did you mean '{guess}'?"
+                self.add(path + (key,), f"unknown key '{key}'", f"did you mean '{guess}'?")
+            elif where is not None:
+                self.add(path + (key,), f"'{key}' is not a key here: it belongs in {where}",
+                         f"move it there; here CodeDeploy ignores it (keys here: {', '.join(allowed)})")
             else:
-                hint = "allowed keys: " + ", ".join(allowed)
-            self.add(path + (key,), f"unknown key '{key}'", hint)
+                self.warn(path + (key,), f"unknown key '{key}' is ignored",
+                          "CodeDeploy ignores keys it does not know; remove it, or check the spelling "
+                          "(keys here: " + ", ".join(allowed) + ")")
         return suggested
 
     def required(self, mapping: dict, key: str, path: tuple, hint: str, suggested: set[str]) -> bool:

@@ -135,6 +135,8 @@ class HostDeployer:
                        group_name=self.d.group_name, group_id=self.d.group_id)
         args = {"script": posixpath.join(archive, script.location), "timeout": script.timeout,
                 "runas": script.runas, "env": env, "log": self.log}
+        if script.sudo:
+            args["sudo"] = True
         if self.env_file is not None:
             args["env_file"] = self.env_file.path
         try:
@@ -145,6 +147,9 @@ class HostDeployer:
             raise DeploymentFailed(event, f"{script.location} did not finish: {e}") from e
         if result.exit_code == 124:
             raise DeploymentFailed(event, f"{script.location} timed out after {script.timeout}s and was killed")
+        if result.exit_code == 125:  # as the agent: the script ended, a process it left kept its output open
+            raise DeploymentFailed(event, f"{script.location} failed to close STDOUT within {script.timeout}s: a "
+                                          "background process kept its output open (see the warning above)")
         if not result.ok:
             raise DeploymentFailed(event, f"{script.location} exited with {result.exit_code}")
         return result.duration

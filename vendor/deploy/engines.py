@@ -76,6 +76,8 @@ class SshEngine:
 
     def deploy(self, revision_dir: Path, echo: Echo) -> bool:
         bundle = build_bundle(Path(revision_dir))
+        for warning in bundle.appspec.warnings:  # accepted: CodeDeploy ignores it too
+            echo(f"ignored: {warning}")
         if self.keep:
             self.keep(bundle)
         return self.deploy_bundle(bundle.data, bundle.sha256, echo)

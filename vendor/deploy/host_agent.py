@@ -9,12 +9,18 @@ over SSH as `python3 host_agent.py COMMAND JSON`. Commands:
                                                      remove what the group's last deployment
                                                      installed, apply `permissions` to what this
                                                      one installed (files copied, directories made)
-  hook     {"script", "timeout", "runas", "env", "log", "env_file"?}  run one hook script in its
-                                                     own process group, with the env file's
-                                                     variables; output to the log and to stdout;
-                                                     on timeout the whole group is killed
+  hook     {"script", "timeout", "runas", "env", "log", "env_file"?, "sudo"?}  run one hook script
+                                                     as the agent does (from /, `su RUNAS -c`,
+                                                     `sudo`, /bin/sh without `#!`) in its own
+                                                     process group, with the env file's variables;
+                                                     output to the log and to stdout; on timeout
+                                                     the whole group is killed (exit 124); output
+                                                     left open by a background process is waited
+                                                     for until the timeout, as the agent does
+                                                     (a warning names the process; exit 125)
   prune    {"group_root", "keep", "current"}         keep the newest `keep` deployment directories
 """
+import errno
 import fnmatch
 import grp
 import json
@@ -29,6 +35,8 @@ import time
 
 INSTALLED = "installed-files.json"
 TIMEOUT_EXIT = 124
+OUTPUT_OPEN_EXIT = 125  # exited, but its output stayed open until the timeout
+NOT_STARTED_EXIT = 126
 
 
 class AgentError(Exception):
@@ -188,36 +196,100 @@ def env_file_variables(path):
     return out
 
 
-def hook(script, timeout, runas, env, log, env_file=None):
+def script_command(script, runas=None, sudo=False):
+    """The command the CodeDeploy agent runs for a hook script (linux_util.rb
+    prepare_script_command): `su RUNAS -c SCRIPT` (the user's login shell runs it), with sudo in
+    front when the appspec says `sudo: true`."""
+    if runas:
+        return (["sudo"] if sudo else []) + ["su", runas, "-c", script]
+    return ["sudo", script] if sudo else [script]
+
+
+def _spawn(argv, env):
+    """Start the hook in its own process group, from `/` as the agent does. A script without `#!`
+    is run by /bin/sh, as Ruby's spawn does after execve fails with ENOEXEC."""
+    options = dict(cwd="/", env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                   stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        return subprocess.Popen(argv, **options)
+    except OSError as e:
+        if e.errno != errno.ENOEXEC:
+            raise
+        return subprocess.Popen(["/bin/sh"] + argv, **options)
+
+
+def output_holders(pipe_fd):
+    """(pid, command line) of every other process that has the pipe of `pipe_fd` open."""
+    target = "pipe:[%d]" % os.fstat(pipe_fd).st_ino
+    found = []
+    for pid in sorted((int(p) for p in os.listdir("/proc") if p.isdigit())):
+        if pid == os.getpid():
+            continue
+        try:
+            fds = os.listdir("/proc/%d/fd" % pid)
+            if not any(os.readlink("/proc/%d/fd/%s" % (pid, fd)) == target for fd in fds):
+                continue
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue  # gone, or not ours to read
+        found.append((pid, command))
+    return found
+
+
+def hook(script, timeout, runas, env, log, env_file=None, sudo=False):
     env = dict(os.environ, **env_file_variables(env_file), **env)
-    argv = [script] if not runas or runas == "root" else ["runuser", "-u", runas, "--", script]
-    os.chmod(script, os.stat(script).st_mode | 0o111)
     os.makedirs(os.path.dirname(log), exist_ok=True)
     started = time.monotonic()
     with open(log, "ab") as out:
+        def say(text):
+            out.write(text.encode())
+            out.flush()
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
         out.write(("[%s] %s %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                      env.get("LIFECYCLE_EVENT", ""), script)).encode())
-        proc = subprocess.Popen(argv, cwd=os.path.dirname(script), env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        if not os.access(script, os.X_OK):
+            say("Script at specified location: %s is not executable. Trying to make it executable.\n" % script)
+            os.chmod(script, os.stat(script).st_mode | 0o111)
+        try:
+            proc = _spawn(script_command(script, runas, sudo), env)
+        except OSError as e:
+            say("script %s could not be started: %s\n" % (script, e.strerror or e))
+            return NOT_STARTED_EXIT
         os.set_blocking(proc.stdout.fileno(), False)
+        warned = closed = False
         while True:
-            chunk = proc.stdout.read()
+            chunk = None if closed else proc.stdout.read()
             if chunk:
                 out.write(chunk)
                 out.flush()
                 sys.stdout.buffer.write(chunk)
                 sys.stdout.flush()
-            if proc.poll() is not None and not chunk:
-                break
+            closed = closed or chunk == b""  # end of output: every writer closed it
+            if closed and proc.poll() is not None:
+                return proc.returncode
+            if proc.poll() is not None and not warned and not closed:
+                holders = output_holders(proc.stdout.fileno())
+                if holders:  # the script ended, its output did not: the agent keeps waiting
+                    warned = True
+                    say("warning: %s exited with %d but its output is still open, held by %s. The CodeDeploy "
+                        "agent waits for a hook's output to close: on AWS this hook hangs until its timeout "
+                        "(%ss) and fails with 'failed to close STDOUT' (aws-codedeploy-agent#118); vend does "
+                        "the same. Start background processes with their output redirected "
+                        "(> /dev/null 2>&1 < /dev/null), or as a service.\n"
+                        % (script, proc.returncode, ", ".join("pid %d (%s)" % h for h in holders), timeout))
             if time.monotonic() - started > timeout:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                message = "script %s timed out after %ss: process group %d killed\n" % (script, timeout, proc.pid)
-                out.write(message.encode())
-                sys.stdout.write(message)
-                return TIMEOUT_EXIT
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    say("script %s timed out after %ss: process group %d killed\n" % (script, timeout, proc.pid))
+                    return TIMEOUT_EXIT
+                # as the agent: the script's output is left open, its holders keep running
+                say("script %s failed to close STDOUT within %ss\n" % (script, timeout))
+                return OUTPUT_OPEN_EXIT
             time.sleep(0.05)
-    return proc.returncode
 
 
 def prune(group_root, keep, current):

@@ -96,6 +96,7 @@ class PipelineRunner:
         note = f"; not applied locally: {', '.join(spec.not_applied)}" if spec.not_applied else ""
         note += f"; exported variables: {', '.join(result.exported)}" if result.exported else ""
         bundle = state["bundle"]
+        note += "".join(f"; ignored: {w}" for w in bundle.appspec.warnings)
         return "Succeeded", f"revision {bundle.sha256[:12]} ({phases}){note}{self._kept(bundle.key, bundle.data)}"
 
     def _approve(self, execution: Execution, state: dict):
