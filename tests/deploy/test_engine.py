@@ -83,16 +83,51 @@ def test_only_five_revisions_are_kept(tmp_path, host):
     assert sorted(kept) == [f"d-0000000{n}" for n in range(12, 17)] + ["installed-files.json"]
 
 
-def test_runas_runs_the_script_as_that_user(tmp_path, host):
+def _with_runas(revision, user: str, sudo: bool = False):
+    appspec = revision / "appspec.yml"
+    extra = f"      runas: {user}\n" + ("      sudo: true\n" if sudo else "")
+    appspec.write_text(appspec.read_text().replace("      timeout: 30\n", "      timeout: 30\n" + extra, 1))
+    return revision
+
+
+@pytest.mark.parametrize("sudo", [False, True])
+def test_runas_runs_the_script_as_that_user_through_su(tmp_path, host, sudo):
+    """As the agent: `su USER -c SCRIPT` (`sudo su USER -c SCRIPT` with sudo: true); the user's
+    login shell runs it, from /."""
     with connect(host) as conn:
-        revision = python_revision(tmp_path / "r", extra_hook=("AfterInstall", "id -un > /tmp/whoami-$$; cat /tmp/whoami-$$", 30))
-        appspec = revision / "appspec.yml"
-        appspec.write_text(appspec.read_text().replace("      timeout: 30\n", "      timeout: 30\n      runas: nobody\n", 1))
-        bundle = build_bundle(revision)
+        assert run(conn, ["sh", "-c", "id appuser || useradd -m -s /bin/bash appuser"], timeout=10).ok
+        body = 'echo "$(id -un) in $(pwd) shell=$SHELL"'
+        bundle = build_bundle(_with_runas(python_revision(tmp_path / "r", extra_hook=("AfterInstall", body, 30)),
+                                          "appuser", sudo))
         lines = []
         outcome = HostDeployer(conn, _deployment(20), on_output=lambda h, line: lines.append(line)).deploy(bundle.data, bundle.appspec)
     assert outcome.ok, outcome.message
-    assert "AfterInstall: nobody" in lines
+    assert "AfterInstall: appuser in / shell=/bin/bash" in lines
+
+
+def test_runas_a_user_without_a_login_shell_fails_as_on_aws(tmp_path, host):
+    """`su nobody -c ...` runs nobody's shell, /usr/sbin/nologin: the agent's deployment fails there."""
+    with connect(host) as conn:
+        bundle = build_bundle(_with_runas(python_revision(tmp_path / "r", extra_hook=("AfterInstall", "id -un", 30)),
+                                          "nobody"))
+        lines = []
+        outcome = HostDeployer(conn, _deployment(21), on_output=lambda h, line: lines.append(line)).deploy(bundle.data, bundle.appspec)
+    assert (outcome.ok, outcome.message) == (False, "AfterInstall: scripts/extra.sh exited with 1")
+    assert "AfterInstall: This account is currently not available." in lines
+
+
+def test_background_process_holding_the_output_fails_at_the_timeout_and_is_named(tmp_path, host):
+    """aws-codedeploy-agent#118 on a real host: the warning comes as soon as the script ends."""
+    body = "python3 -m http.server 9099 &\necho started"
+    with connect(host) as conn:
+        bundle = build_bundle(python_revision(tmp_path / "bg", extra_hook=("AfterInstall", body, 3)))
+        lines = []
+        outcome = HostDeployer(conn, _deployment(22), on_output=lambda h, line: lines.append(line)).deploy(bundle.data, bundle.appspec)
+    assert (outcome.ok, outcome.failed_event) == (False, "AfterInstall")
+    assert outcome.message == ("AfterInstall: scripts/extra.sh failed to close STDOUT within 3s: a background process "
+                               "kept its output open (see the warning above)")
+    warning = next(line for line in lines if "warning:" in line)
+    assert "(python3 -m http.server 9099)" in warning and "on AWS this hook hangs until its timeout (3s)" in warning
 
 
 def test_permissions_on_the_root_reach_only_what_was_installed(tmp_path, host):

@@ -237,6 +237,19 @@ def output_holders(pipe_fd):
     return found
 
 
+def settled_holders(pipe_fd, tries=20):
+    """output_holders, once two looks 0.1 s apart agree (a child forked by `&` may not have
+    exec'd its program yet, and would be named after the script's shell)."""
+    seen = output_holders(pipe_fd)
+    for _ in range(tries):
+        time.sleep(0.1)
+        now = output_holders(pipe_fd)
+        if now == seen:
+            break
+        seen = now
+    return seen
+
+
 def hook(script, timeout, runas, env, log, env_file=None, sudo=False):
     env = dict(os.environ, **env_file_variables(env_file), **env)
     os.makedirs(os.path.dirname(log), exist_ok=True)
@@ -271,7 +284,7 @@ def hook(script, timeout, runas, env, log, env_file=None, sudo=False):
             if closed and proc.poll() is not None:
                 return proc.returncode
             if proc.poll() is not None and not warned and not closed:
-                holders = output_holders(proc.stdout.fileno())
+                holders = settled_holders(proc.stdout.fileno())
                 if holders:  # the script ended, its output did not: the agent keeps waiting
                     warned = True
                     say("warning: %s exited with %d but its output is still open, held by %s. The CodeDeploy "
