@@ -119,6 +119,17 @@ class CodeDeploy:
             infos += [_info(d) for d in batch.get("deploymentsInfo", [])]
         return sorted(infos, key=lambda d: (d.created or datetime.min, d.id))
 
+    def group_id(self, application: str, group: str) -> str | None:
+        """The deployment group's id (the agent gives it to hooks as DEPLOYMENT_GROUP_ID and keeps
+        the group's revisions under it), or None when the group does not exist."""
+        try:
+            info = self._call("get_deployment_group", applicationName=application, deploymentGroupName=group)
+        except DeployError as e:
+            if e.code in ("DeploymentGroupDoesNotExistException", "ApplicationDoesNotExistException"):
+                return None
+            raise
+        return info["deploymentGroupInfo"]["deploymentGroupId"]
+
     def _call(self, method: str, **kwargs) -> dict:
         try:
             return getattr(self.client, method)(**kwargs)

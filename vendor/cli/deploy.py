@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from vendor.aws import clients
+from vendor.aws.codedeploy import CodeDeploy
 from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.aws_flags import aws_flags
@@ -30,9 +31,14 @@ HOSTS = click.option("--hosts", "hosts_file", type=click.Path(dir_okay=False),
                      help="Static host list (YAML) instead of the auto-scaling group's InService instances.")
 
 
-def _group(cf: ConfigFile) -> Group:
+def _group(cf: ConfigFile, hosts_file: str | None = None) -> Group:
+    """The deployment group as CodeDeploy knows it (vend apply made it): hooks get its id as
+    DEPLOYMENT_GROUP_ID, as the agent gives it. A static host list (--hosts) needs no deployment
+    group: then a stable id is made from the name."""
     name = base(cf.config)
-    return Group(application=name, name=name, group_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"vend:{name}")))
+    group_id = None if hosts_file else CodeDeploy(region=cf.config.region).group_id(name, name)
+    return Group(application=name, name=name,
+                 group_id=group_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"vend:{name}")))
 
 
 def group_state(cf: ConfigFile) -> GroupState:
@@ -61,7 +67,7 @@ def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, ro
         inner = TargetGroupTraffic(clients.client("elbv2", region=c.region), tg_arns[0], c.routing.port,
                                    **({"target_of": lambda h: target_of(h.name)} if target_of else {}))
         traffic = HealthGatedTraffic(inner, HealthCheck.from_routing(c.routing), grace=c.deploy.health_check_grace_seconds)
-    return Rollout(hosts, _group(cf), group_state(cf), traffic=traffic, strategy=strategy or c.deploy.strategy,
+    return Rollout(hosts, _group(cf, hosts_file), group_state(cf), traffic=traffic, strategy=strategy or c.deploy.strategy,
                    auto_rollback=rollback and c.deploy.auto_rollback,
                    on_output=lambda host, line: click.echo(f"  {host} | {line}"), env_file=env_file)
 
