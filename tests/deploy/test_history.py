@@ -123,3 +123,58 @@ def test_state_is_private_to_the_user(tmp_path):
         "state/deployments/shop-staging/releases.jsonl": "0o600",
         "state/deployments/shop-staging/revisions": "0o700",
         f"state/deployments/shop-staging/revisions/{'a' * 64}.tar.gz": "0o600"}
+
+
+def _dead_pid() -> int:
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    return dead
+
+
+def _killed_mid_deployment(state: GroupState) -> int:
+    """What a `vend deploy` killed with SIGKILL leaves: its lock and the audit of what it started."""
+    pid = _dead_pid()
+    holder = {"who": "ann", "host": socket.gethostname(), "pid": pid, "since": "2026-01-01T10:00:00Z",
+              "what": "revision 3f2a9c1b04de (d-ABC)"}
+    state.lock_path.write_text(json.dumps(holder))
+    state.audit("lock", **holder)
+    state.audit("host-start", deployment_id="d-ABC", host="host1", revision="3f2a9c1b04de" + "0" * 52)
+    return pid
+
+
+def test_a_deployment_killed_mid_way_is_recorded_when_the_lock_is_taken_over(tmp_path):
+    state = _state(tmp_path, [])
+    pid = _killed_mid_deployment(state)
+    with state.lock("revision x"):
+        pass
+    [record] = state.releases()
+    assert {k: record[k] for k in ("deployment_id", "revision", "status", "message", "hosts")} == {
+        "deployment_id": "d-ABC", "revision": "3f2a9c1b04de" + "0" * 52, "status": "Interrupted",
+        "message": f"vend (pid {pid} on {socket.gethostname()}) was killed during revision 3f2a9c1b04de (d-ABC); "
+                   "hooks may have been running on host1", "hosts": ["host1"]}
+
+
+def test_releases_show_a_deployment_killed_mid_way_once(tmp_path):
+    from vendor.deploy.engines import SshEngine
+    state = _state(tmp_path, [])
+    pid = _killed_mid_deployment(state)
+    engine = SshEngine(None, state, lambda result, echo: None)
+    for _ in range(2):
+        [release] = engine.releases()
+        assert (release.deployment_id, release.status, release.detail) == (
+            "d-ABC", "Interrupted", f"vend (pid {pid} on {socket.gethostname()}) was killed during revision "
+                                    "3f2a9c1b04de (d-ABC); hooks may have been running on host1")
+    assert not state.lock_path.exists()
+
+
+def test_ctrl_c_during_a_deployment_is_recorded(tmp_path):
+    state = _state(tmp_path, [])
+    with pytest.raises(KeyboardInterrupt):
+        with state.lock("revision 3f2a9c1b04de (d-XYZ)"):
+            raise KeyboardInterrupt
+    [record] = state.releases()
+    assert (record["deployment_id"], record["revision"], record["status"]) == ("d-XYZ", "3f2a9c1b04de", "Interrupted")
+    assert record["message"].endswith("was interrupted during revision 3f2a9c1b04de (d-XYZ)")
+    assert not state.lock_path.exists()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,42 @@ def test_background_process_with_its_output_redirected_passes_at_once(tmp_path):
     result = _run_hook(tmp_path, "#!/bin/sh\nsleep 60 > /dev/null 2>&1 < /dev/null &\necho $! > \"$0.pid\"\n", timeout=10)
     os.kill(int((tmp_path / "hook.sh.pid").read_text()), 9)
     assert result.returncode == 0 and "warning" not in result.stdout
+
+
+def test_the_next_deployment_stops_a_hook_an_interrupted_one_left_running(tmp_path):
+    """vend was killed while a hook ran: the hook goes on (its own session) and records itself in
+    the group's directory; the next deployment of the group stops it before it starts."""
+    group = tmp_path / "group"
+    archive = group / "d-OLD" / "deployment-archive"
+    (archive / "scripts").mkdir(parents=True)
+    script = archive / "scripts" / "start.sh"
+    script.write_text("#!/bin/sh\necho $$ > \"$0.pid\"\nsleep 120\n")
+    script.chmod(0o755)
+    args = {"script": str(script), "timeout": 300, "runas": None, "env": {"LIFECYCLE_EVENT": "ApplicationStart"},
+            "log": str(group / "d-OLD" / "logs" / "scripts.log")}
+    old = subprocess.Popen([sys.executable, str(AGENT), "hook", json.dumps(args)], stdout=subprocess.PIPE)
+    pid_file = Path(f"{script}.pid")
+    for _ in range(200):
+        if pid_file.exists() and pid_file.read_text().strip():
+            break
+        time.sleep(0.05)
+    old.stdout.close()  # vend is gone: nobody reads the agent's output any more
+    hook_pid = int(pid_file.read_text())
+    try:
+        assert json.loads((group / host_agent.RUNNING).read_text())["deployment"] == "d-OLD"
+        assert host_agent.settle(str(group), "d-OLD") == ""  # the deployment's own hook is left alone
+        bundle = tmp_path / "bundle.tar.gz"
+        with tarfile.open(bundle, "w:gz") as tar:
+            tar.add(str(script), arcname="x.sh")
+        result = host_agent.unpack(str(bundle), str(group / "d-NEW" / "deployment-archive"))
+        assert result["stopped"] == ("stopped what deployment d-OLD left running: scripts/start.sh (ApplicationStart, "
+                                     f"process group {hook_pid}), before this deployment starts")
+        assert old.wait(timeout=20) != 0  # its hook was stopped
+        with pytest.raises(ProcessLookupError):
+            os.kill(hook_pid, 0)
+        assert not (group / host_agent.RUNNING).exists()
+    finally:
+        try:
+            os.killpg(hook_pid, 9)
+        except ProcessLookupError:
+            pass

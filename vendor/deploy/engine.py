@@ -115,7 +115,10 @@ class HostDeployer:
             self._guard(step.event, lambda: self.traffic.allow(self.conn.host))
         elif step.event == "DownloadBundle":
             self._put(bundle, posixpath.join(self.dir, "bundle.tar.gz"), 0o600, event=step.event)
-            self._agent("unpack", event=step.event, bundle=posixpath.join(self.dir, "bundle.tar.gz"), archive=self.archive)
+            unpacked = self._agent("unpack", event=step.event, bundle=posixpath.join(self.dir, "bundle.tar.gz"),
+                                   archive=self.archive)
+            if unpacked.get("stopped"):  # a hook an interrupted deployment of the group left running
+                self.on_output(self.conn.host.name, f"{step.event}: {unpacked['stopped']}")
         elif step.event == "Install":
             self._agent("install", event=step.event, archive=self.archive, group_root=self.group_root,
                         appspec=_install_spec(spec))

@@ -88,10 +88,11 @@ class SshEngine:
         return self.deploy_bundle(self.state.bundle(target), target, echo)
 
     def releases(self) -> list[Release]:
+        self.state.reap_stale_lock()  # a vend killed mid-deployment: recorded as Interrupted
         out = []
         for r in self.state.releases():
             detail = (f"failed on {r.get('failed_host') or '-'}; rolled back to {(r.get('rolled_back_to') or '-')[:12]}"
-                      if r["status"] != "Succeeded" else "")
+                      if r["status"] == "Failed" else r.get("message") or "" if r["status"] == "Interrupted" else "")
             out.append(Release(r.get("at") or "-", r.get("deployment_id") or "-", r["revision"], r["status"], detail,
                                r.get("who") or ""))
         return out

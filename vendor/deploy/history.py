@@ -9,6 +9,7 @@ import fcntl
 import getpass
 import json
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -65,13 +66,56 @@ class GroupState:
                         f"(pid {current['pid']}) has been deploying {current['what']} since {current['since']}; "
                         f"if that deployment is no longer running, remove {self.lock_path}")
                 self.audit("stale-lock-removed", **current)  # left by a process that died
+                self._record_interrupted(current, "was killed")
                 write_private(self.lock_path, json.dumps(holder))
         self.audit("lock", **holder)
         try:
             yield holder
+        except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM turned into SystemExit
+            self._record_interrupted(holder, "was interrupted")
+            raise
         finally:
             self.lock_path.unlink(missing_ok=True)
             self.audit("unlock", who=holder["who"], what=what)
+
+    def reap_stale_lock(self) -> None:
+        """A lock left by a vend of this machine that died: its deployment is recorded as
+        Interrupted and the lock removed (what the next deployment would do on taking it)."""
+        if not self.lock_path.exists():
+            return
+        with self._guard():
+            current, problem = self._holder()
+            if problem or current["host"] != socket.gethostname() or alive(current["pid"]):
+                return
+            self.audit("stale-lock-removed", **current)
+            self._record_interrupted(current, "was killed")
+            self.lock_path.unlink(missing_ok=True)
+
+    def _record_interrupted(self, holder: dict, how: str) -> None:
+        """Record the deployment `holder` was running as Interrupted, with what the audit log says
+        it had started (its id, revision and hosts)."""
+        started = [e for e in self._audit_since(holder) if e.get("event") == "host-start"]
+        ended = {e.get("host") for e in self._audit_since(holder) if e.get("event") == "host-end"}
+        if any(r.get("status") == "Interrupted" and r.get("lock_since") == holder["since"]
+               and r.get("pid") == holder["pid"] for r in self.releases()):
+            return  # already recorded
+        match = re.search(r"revision (\S+) \((\S+)\)", holder.get("what", ""))
+        deployment_id = started[-1].get("deployment_id") if started else (match.group(2) if match else "-")
+        revision = started[-1].get("revision") if started else (match.group(1) if match else "-")
+        running = [e.get("host") for e in started if e.get("host") not in ended]
+        where = f"; hooks may have been running on {', '.join(running)}" if running else ""
+        self.record({"deployment_id": deployment_id, "revision": revision, "status": "Interrupted",
+                     "message": f"vend (pid {holder['pid']} on {holder['host']}) {how} during {holder.get('what')}"
+                                f"{where}", "hosts": [e.get("host") for e in started], "who": holder.get("who"),
+                     "pid": holder["pid"], "lock_since": holder["since"]})
+
+    def _audit_since(self, holder: dict) -> list[dict]:
+        """Audit entries from `holder`'s taking of the lock on."""
+        entries = list(read_records(self.dir / "audit.jsonl", lambda message: None, what="audit record",
+                                    valid=lambda r: isinstance(r, dict)))
+        start = next((i for i in range(len(entries) - 1, -1, -1) if entries[i].get("event") == "lock"
+                      and entries[i].get("pid") == holder["pid"] and entries[i].get("since") == holder["since"]), None)
+        return entries[start:] if start is not None else []
 
     @contextlib.contextmanager
     def _guard(self):

@@ -37,6 +37,8 @@ INSTALLED = "installed-files.json"
 TIMEOUT_EXIT = 124
 OUTPUT_OPEN_EXIT = 125  # exited, but its output stayed open until the timeout
 NOT_STARTED_EXIT = 126
+RUNNING = "running-hook.json"  # in the group's directory: the hook running now, for the next deployment
+STOP_GRACE = 5  # seconds between SIGTERM and SIGKILL for what an interrupted deployment left running
 
 
 class AgentError(Exception):
@@ -48,6 +50,8 @@ class UnsafeMember(Exception):
 
 
 def unpack(bundle, archive):
+    deployment_dir = os.path.dirname(archive)  # <group root>/<deployment>/deployment-archive
+    stopped = settle(os.path.dirname(deployment_dir), os.path.basename(deployment_dir))
     if os.path.exists(archive):
         shutil.rmtree(archive)
     os.makedirs(archive)
@@ -60,7 +64,7 @@ def unpack(bundle, archive):
         except (UnsafeMember, getattr(tarfile, "FilterError", UnsafeMember), OSError) as e:
             shutil.rmtree(archive, ignore_errors=True)
             raise AgentError("unsafe bundle refused: %s" % e)
-    return {"unpacked": archive}
+    return {"unpacked": archive, "stopped": stopped}
 
 
 def _safe_members(tar, archive):
@@ -250,16 +254,89 @@ def settled_holders(pipe_fd, tries=20):
     return seen
 
 
+def _running_path(group_root):
+    return os.path.join(group_root, RUNNING)
+
+
+def settle(group_root, deployment):
+    """Stop the hook another deployment of the group left running (its vend was killed or lost
+    its connection): the process group gets SIGTERM, then SIGKILL after a grace. Returns what was
+    stopped, as a sentence, or ""."""
+    try:
+        with open(_running_path(group_root)) as f:
+            running = json.load(f)
+        pgid, owner = int(running["pgid"]), running["deployment"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+    if owner == deployment or not _group_alive(pgid):
+        return ""
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 1)):
+        try:
+            os.killpg(pgid, sig)
+        except OSError:
+            break
+        deadline = time.monotonic() + grace
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not _group_alive(pgid):
+            break
+    _remove_running(group_root, running)
+    return ("stopped what deployment %s left running: %s (%s, process group %d), before this deployment "
+            "starts" % (owner, running.get("location") or running.get("script"), running.get("event"), pgid))
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_running(group_root, mine):
+    """Remove the group's running-hook record if it is still `mine`."""
+    try:
+        with open(_running_path(group_root)) as f:
+            if json.load(f) != mine:
+                return
+        os.remove(_running_path(group_root))
+    except (OSError, ValueError):
+        pass
+
+
+def _write_running(group_root, record):
+    path = _running_path(group_root)
+    with open(path + ".tmp", "w") as f:
+        json.dump(record, f)
+    os.replace(path + ".tmp", path)
+
+
+def _emit(data):
+    """Write to vend over SSH; a vend that went away must not stop the hook or its log."""
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except OSError:
+        pass
+
+
 def hook(script, timeout, runas, env, log, env_file=None, sudo=False):
     env = dict(os.environ, **env_file_variables(env_file), **env)
     os.makedirs(os.path.dirname(log), exist_ok=True)
+    deployment_dir = os.path.dirname(os.path.dirname(log))  # <group root>/<deployment>/logs/scripts.log
+    group_root, deployment = os.path.dirname(deployment_dir), os.path.basename(deployment_dir)
+    stopped = settle(group_root, deployment)
     started = time.monotonic()
     with open(log, "ab") as out:
         def say(text):
             out.write(text.encode())
             out.flush()
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            _emit(text.encode())
+
+        if stopped:
+            say(stopped + "\n")
 
         out.write(("[%s] %s %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                      env.get("LIFECYCLE_EVENT", ""), script)).encode())
@@ -271,38 +348,49 @@ def hook(script, timeout, runas, env, log, env_file=None, sudo=False):
         except OSError as e:
             say("script %s could not be started: %s\n" % (script, e.strerror or e))
             return NOT_STARTED_EXIT
-        os.set_blocking(proc.stdout.fileno(), False)
-        warned = closed = False
-        while True:
-            chunk = None if closed else proc.stdout.read()
-            if chunk:
-                out.write(chunk)
-                out.flush()
-                sys.stdout.buffer.write(chunk)
-                sys.stdout.flush()
-            closed = closed or chunk == b""  # end of output: every writer closed it
-            if closed and proc.poll() is not None:
-                return proc.returncode
-            if proc.poll() is not None and not warned and not closed:
-                holders = settled_holders(proc.stdout.fileno())
-                if holders:  # the script ended, its output did not: the agent keeps waiting
-                    warned = True
-                    say("warning: %s exited with %d but its output is still open, held by %s. The CodeDeploy "
-                        "agent waits for a hook's output to close: on AWS this hook hangs until its timeout "
-                        "(%ss) and fails with 'failed to close STDOUT' (aws-codedeploy-agent#118); vend does "
-                        "the same. Start background processes with their output redirected "
-                        "(> /dev/null 2>&1 < /dev/null), or as a service.\n"
-                        % (script, proc.returncode, ", ".join("pid %d (%s)" % h for h in holders), timeout))
-            if time.monotonic() - started > timeout:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-                    say("script %s timed out after %ss: process group %d killed\n" % (script, timeout, proc.pid))
-                    return TIMEOUT_EXIT
-                # as the agent: the script's output is left open, its holders keep running
-                say("script %s failed to close STDOUT within %ss\n" % (script, timeout))
-                return OUTPUT_OPEN_EXIT
-            time.sleep(0.05)
+        running = {"agent": os.getpid(), "pgid": proc.pid, "deployment": deployment, "script": script,
+                   "location": os.path.relpath(script, os.path.join(deployment_dir, "deployment-archive")),
+                   "event": env.get("LIFECYCLE_EVENT", "")}
+        _write_running(group_root, running)
+        try:
+            return _follow(proc, script, timeout, started, out, say)
+        finally:
+            _remove_running(group_root, running)
+
+
+def _follow(proc, script, timeout, started, out, say):
+    """Copy the hook's output until it ends, as the agent waits for it (see hook)."""
+    os.set_blocking(proc.stdout.fileno(), False)
+    warned = closed = False
+    while True:
+        chunk = None if closed else proc.stdout.read()
+        if chunk:
+            out.write(chunk)
+            out.flush()
+            _emit(chunk)
+        closed = closed or chunk == b""  # end of output: every writer closed it
+        if closed and proc.poll() is not None:
+            return proc.returncode
+        if proc.poll() is not None and not warned and not closed:
+            holders = settled_holders(proc.stdout.fileno())
+            if holders:  # the script ended, its output did not: the agent keeps waiting
+                warned = True
+                say("warning: %s exited with %d but its output is still open, held by %s. The CodeDeploy "
+                    "agent waits for a hook's output to close: on AWS this hook hangs until its timeout "
+                    "(%ss) and fails with 'failed to close STDOUT' (aws-codedeploy-agent#118); vend does "
+                    "the same. Start background processes with their output redirected "
+                    "(> /dev/null 2>&1 < /dev/null), or as a service.\n"
+                    % (script, proc.returncode, ", ".join("pid %d (%s)" % h for h in holders), timeout))
+        if time.monotonic() - started > timeout:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                say("script %s timed out after %ss: process group %d killed\n" % (script, timeout, proc.pid))
+                return TIMEOUT_EXIT
+            # as the agent: the script's output is left open, its holders keep running
+            say("script %s failed to close STDOUT within %ss\n" % (script, timeout))
+            return OUTPUT_OPEN_EXIT
+        time.sleep(0.05)
 
 
 def prune(group_root, keep, current):
