@@ -1,0 +1,2 @@
+#!/bin/bash
+rm -rf /home/app/node

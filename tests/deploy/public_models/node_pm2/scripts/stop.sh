@@ -1,0 +1,2 @@
+#!/bin/bash
+pkill -f "node /home/app/node/server.js" || true

@@ -1,0 +1,1 @@
+<?php echo "PHP model site on " . gethostname() . "\n"; ?>

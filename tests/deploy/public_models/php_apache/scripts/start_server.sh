@@ -1,0 +1,2 @@
+# no #! line
+service apache2 start
