@@ -41,26 +41,33 @@ def test_entries_are_sorted_parents_first_without_git(revision):
     assert tuple(m.name for m in members(bundle.data)) == expected
 
 
-def test_owner_time_and_modes_are_fixed(revision):
+def test_owner_is_fixed_modes_and_times_are_kept(revision):
+    """As CodeDeploy installs a revision zip's files: with their permission bits and times."""
+    os.utime(revision / "index.html", (1_700_000_000, 1_700_000_000))
+    (revision / "index.html").chmod(0o640)
+    (revision / "static").chmod(0o750)
+    (revision / "scripts" / "start.sh").chmod(0o4755)  # set-id bits are never bundled
     infos = {m.name: m for m in members(build_bundle(revision).data)}
-    assert {(m.uid, m.gid, m.uname, m.gname, m.mtime) for m in infos.values()} == {(0, 0, "", "", 0)}
+    assert {(m.uid, m.gid, m.uname, m.gname) for m in infos.values()} == {(0, 0, "", "")}
+    assert infos["index.html"].mtime == 1_700_000_000
+    assert {name: m.mtime for name, m in infos.items()} == {
+        name: int((revision / name).lstat().st_mtime) for name in infos}
     assert {name: oct(m.mode) for name, m in infos.items()} == {
-        "appspec.yml": "0o644", "index.html": "0o644", "scripts": "0o755",
-        "scripts/start.sh": "0o755", "static": "0o755", "static/css": "0o755",
+        "appspec.yml": "0o644", "index.html": "0o640", "scripts": "0o755",
+        "scripts/start.sh": "0o755", "static": "0o750", "static/css": "0o755",
         "static/css/site.css": "0o644"}
 
 
 def test_same_tree_gives_the_same_bytes(revision, tmp_path):
     first = build_bundle(revision)
     copy = tmp_path / "copy"
-    shutil.copytree(revision, copy)
-    for path in copy.rglob("*"):
-        os.utime(path, (1_700_000_000, 1_700_000_000))
-    (copy / "index.html").chmod(0o600)  # only the executable bit is kept
+    shutil.copytree(revision, copy)  # contents, modes and times
     (copy / ".git" / "HEAD").write_text("ref: refs/heads/other\n")  # .git is not bundled
     second = build_bundle(copy)
     assert second.data == first.data
     assert second.sha256 == first.sha256 == hashlib.sha256(first.data).hexdigest()
+    os.utime(copy / "index.html", (1_700_000_000, 1_700_000_000))
+    assert build_bundle(copy).sha256 != first.sha256  # a time is part of the revision, as in its zip
 
 
 def test_content_changes_the_hash(revision):

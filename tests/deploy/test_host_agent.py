@@ -286,3 +286,21 @@ def test_the_next_deployment_stops_a_hook_an_interrupted_one_left_running(tmp_pa
             os.killpg(hook_pid, 9)
         except ProcessLookupError:
             pass
+
+
+def test_installed_files_keep_their_modes_and_times_from_the_bundle(tmp_path):
+    """As the agent (`tar -xp`, unzip): a group-writable file stays group-writable, times stay."""
+    site = tmp_path / "rev" / "site"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("hi")
+    (site / "index.html").chmod(0o664)
+    os.utime(site / "index.html", (1_700_000_000, 1_700_000_000))
+    bundle = tmp_path / "bundle.tar.gz"
+    with tarfile.open(bundle, "w:gz") as tar:
+        tar.add(str(site), arcname="site")
+    archive = tmp_path / "group" / "d-1" / "deployment-archive"
+    host_agent.unpack(str(bundle), str(archive))
+    dest = tmp_path / "www"
+    host_agent.install(str(archive), _spec(dest), str(tmp_path / "group"))
+    st = (dest / "index.html").stat()
+    assert (oct(st.st_mode & 0o7777), st.st_mtime) == ("0o664", 1_700_000_000)

@@ -1,8 +1,10 @@
 """Revision bundles: a deterministic tar.gz of the customer's revision directory.
 
-The same tree always gives the same bytes (sorted entries, fixed mtime/uid/gid/owner names,
-normalised modes, gzip without name or time), so the sha256 of the bytes is a content
-address: `upload` stores a bundle under `revisions/<sha256>.tar.gz`.
+The same tree always gives the same bytes (sorted entries, fixed uid/gid/owner names, gzip
+without name or time), so the sha256 of the bytes is a content address: `upload` stores a
+bundle under `revisions/<sha256>.tar.gz`. Each entry keeps its permission bits and modification
+time (whole seconds), as a revision zip does through CodeDeploy: the agent installs files with
+them. Set-id and sticky bits are never bundled.
 
     bundle = build_bundle(Path("build/revision"))     # validates the appspec first
     key = upload(s3, "acme-artifacts", bundle)
@@ -26,7 +28,8 @@ from vendor.deploy.revision_tree import checked_tree
 
 __all__ = ["Bundle", "UnsafeBundleError", "build_bundle", "bundle_key", "extract_bundle", "upload"]
 
-FIXED_MTIME = 0
+FIXED_MTIME = 0  # of the gzip header
+PERMISSION_BITS = 0o777  # no set-id or sticky bits
 KEY_PREFIX = "revisions/"
 CONTENT_TYPE = "application/gzip"
 
@@ -72,7 +75,7 @@ def upload(s3_client: Any, bucket: str, bundle: Bundle) -> str:
 
 def _add(tar: tarfile.TarFile, name: str, path: Path, st: os.stat_result) -> None:
     info = tarfile.TarInfo(name)
-    info.mtime = FIXED_MTIME
+    info.mtime = max(int(st.st_mtime), 0)
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     if stat.S_ISLNK(st.st_mode):
@@ -82,10 +85,10 @@ def _add(tar: tarfile.TarFile, name: str, path: Path, st: os.stat_result) -> Non
         tar.addfile(info)
     elif stat.S_ISDIR(st.st_mode):
         info.type = tarfile.DIRTYPE
-        info.mode = 0o755
+        info.mode = stat.S_IMODE(st.st_mode) & PERMISSION_BITS
         tar.addfile(info)
     else:
-        info.mode = 0o755 if st.st_mode & 0o111 else 0o644
+        info.mode = stat.S_IMODE(st.st_mode) & PERMISSION_BITS
         info.size = st.st_size
         with open(path, "rb") as f:
             tar.addfile(info, f)

@@ -58,7 +58,7 @@ def unpack(bundle, archive):
     with tarfile.open(bundle, "r:gz") as tar:
         try:
             if hasattr(tarfile, "data_filter"):
-                tar.extractall(archive, filter="data")
+                tar.extractall(archive, filter=_keep_modes)
             else:  # Python before 3.8.17/3.9.17/3.10.12/3.11.4 (e.g. Debian 12's 3.11.2): check by hand
                 tar.extractall(archive, members=_safe_members(tar, archive))
         except (UnsafeMember, getattr(tarfile, "FilterError", UnsafeMember), OSError) as e:
@@ -85,8 +85,17 @@ def _safe_members(tar, archive):
             raise UnsafeMember("%s is not a file, directory or link" % m.name)
         if (m.issym() or m.islnk()) and (m.linkname.startswith("/") or not inside(target)):
             raise UnsafeMember("%s links outside the archive" % m.name)
-        m.mode &= 0o755 if m.isdir() else 0o777 & ~0o7000
+        m.mode &= 0o777  # no set-id or sticky bits
     return members
+
+
+def _keep_modes(member, path):
+    """tarfile's "data" filter, but a file or directory keeps its permission bits (that filter
+    also clears group and other write), as `tar -xp` and unzip do for the agent."""
+    checked = tarfile.data_filter(member, path)
+    if checked is not None and checked.mode is not None and (member.isfile() or member.isdir()):
+        checked = checked.replace(mode=member.mode & 0o777, deep=False)
+    return checked
 
 
 def _sources(archive, mapping):

@@ -1,8 +1,9 @@
 """Revision zips: what CodeDeploy (bundleType zip) and CodePipeline's S3 source action read.
 
 A deterministic zip of a revision directory with `appspec.yml` at its root: entries sorted,
-parents first, fixed timestamps, modes kept as the bundle keeps them (0755 for executables,
-0644 otherwise; symlinks stored as links), `.git` left out. The same tree gives the same bytes,
+parents first, each entry's modification time (UTC, from 1980 on) and permission bits kept as the
+bundle keeps them (the agent unzips with them; symlinks stored as links), `.git` left out. The
+same tree gives the same bytes,
 so the sha256 names the revision (`revisions/<sha256>.zip`), like the tar.gz bundles.
 
     revision = zip_revision(Path("build/acme-staging/app"))   # validates the appspec first
@@ -14,6 +15,7 @@ import hashlib
 import io
 import os
 import stat
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,19 +63,24 @@ def zip_revision(revision: Path, *, check_appspec: bool = True) -> RevisionZip:
     return RevisionZip(data, hashlib.sha256(data).hexdigest(), tuple(n for n, _, _ in entries))
 
 
+def _time(st: os.stat_result) -> tuple:
+    return max(time.gmtime(st.st_mtime)[:6], FIXED_TIME)
+
+
 def _add(zf: zipfile.ZipFile, name: str, path: Path, st: os.stat_result) -> None:
+    mode = stat.S_IMODE(st.st_mode) & 0o777
     if stat.S_ISDIR(st.st_mode):
-        info = zipfile.ZipInfo(name + "/", FIXED_TIME)
+        info = zipfile.ZipInfo(name + "/", _time(st))
         info.create_system = 3
-        info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
+        info.external_attr = (stat.S_IFDIR | mode) << 16 | 0x10
         zf.writestr(info, b"")
         return
-    info = zipfile.ZipInfo(name, FIXED_TIME)
+    info = zipfile.ZipInfo(name, _time(st))
     info.create_system = 3  # unix: the agent honours the modes
     if stat.S_ISLNK(st.st_mode):
         info.external_attr = (stat.S_IFLNK | 0o777) << 16
         zf.writestr(info, os.readlink(path).encode())
         return
-    info.external_attr = (stat.S_IFREG | (0o755 if st.st_mode & 0o111 else 0o644)) << 16
+    info.external_attr = (stat.S_IFREG | mode) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     zf.writestr(info, path.read_bytes())
