@@ -358,7 +358,7 @@ def hook(script, timeout, runas, env, log, env_file=None, sudo=False):
             say("script %s could not be started: %s\n" % (script, e.strerror or e))
             return NOT_STARTED_EXIT
         running = {"agent": os.getpid(), "pgid": proc.pid, "deployment": deployment, "script": script,
-                   "location": os.path.relpath(script, os.path.join(deployment_dir, "deployment-archive")),
+                   "location": script.rpartition("/deployment-archive/")[2] or script,
                    "event": env.get("LIFECYCLE_EVENT", "")}
         _write_running(group_root, running)
         try:
