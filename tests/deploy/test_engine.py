@@ -112,7 +112,7 @@ def test_runas_a_user_without_a_login_shell_fails_as_on_aws(tmp_path, host):
                                           "nobody"))
         lines = []
         outcome = HostDeployer(conn, _deployment(21), on_output=lambda h, line: lines.append(line)).deploy(bundle.data, bundle.appspec)
-    assert (outcome.ok, outcome.message) == (False, "AfterInstall: scripts/extra.sh exited with 1")
+    assert (outcome.ok, outcome.message) == (False, "AfterInstall: scripts/extra.sh run as user nobody exited with 1")
     assert "AfterInstall: This account is currently not available." in lines
 
 

@@ -263,7 +263,7 @@ def test_the_next_deployment_stops_a_hook_an_interrupted_one_left_running(tmp_pa
     old = subprocess.Popen([sys.executable, str(AGENT), "hook", json.dumps(args)], stdout=subprocess.PIPE)
     pid_file = Path(f"{script}.pid")
     for _ in range(200):
-        if pid_file.exists() and pid_file.read_text().strip():
+        if pid_file.exists() and pid_file.read_text().strip() and (group / host_agent.RUNNING).exists():
             break
         time.sleep(0.05)
     old.stdout.close()  # vend is gone: nobody reads the agent's output any more
@@ -304,3 +304,11 @@ def test_installed_files_keep_their_modes_and_times_from_the_bundle(tmp_path):
     host_agent.install(str(archive), _spec(dest), str(tmp_path / "group"))
     st = (dest / "index.html").stat()
     assert (oct(st.st_mode & 0o7777), st.st_mtime) == ("0o664", 1_700_000_000)
+
+
+def test_a_hook_over_its_timeout_gets_sigterm_first_as_the_agent_sends(tmp_path):
+    """The agent sends the hook's process group SIGTERM (`Process.kill('-TERM', pid)`); vend
+    follows with SIGKILL only if the group outlives a grace."""
+    result = _run_hook(tmp_path, "#!/bin/sh\ntrap 'echo got TERM; exit 3' TERM\nsleep 30 &\nwait\n", timeout=1)
+    assert result.returncode == host_agent.TIMEOUT_EXIT
+    assert "got TERM" in result.stdout

@@ -20,7 +20,7 @@ MODELS = Path(__file__).with_name("public_models")
 # model -> (ok, events run, message, a line the hooks printed)
 EXPECTED = {
     "sample_app_linux": (False, ["DownloadBundle", "BeforeInstall"],
-                         "BeforeInstall: scripts/install_dependencies exited with 127",
+                         "BeforeInstall: scripts/install_dependencies run as user root exited with 127",
                          "yum: command not found"),
     "php_apache": (False, ["DownloadBundle", "BeforeInstall", "Install"],
                    "Install: file already exists at /var/www/html/index.html and was not installed by the last "

@@ -153,8 +153,9 @@ class HostDeployer:
         if result.exit_code == 125:  # as the agent: the script ended, a process it left kept its output open
             raise DeploymentFailed(event, f"{script.location} failed to close STDOUT within {script.timeout}s: a "
                                           "background process kept its output open (see the warning above)")
-        if not result.ok:
-            raise DeploymentFailed(event, f"{script.location} exited with {result.exit_code}")
+        if not result.ok:  # as the agent words it, naming the runas user
+            who = f" run as user {script.runas}" if script.runas else ""
+            raise DeploymentFailed(event, f"{script.location}{who} exited with {result.exit_code}")
         return result.duration
 
     # -- host side helpers ------------------------------------------------------------------

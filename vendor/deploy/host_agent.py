@@ -279,29 +279,39 @@ def settle(group_root, deployment):
         return ""
     if owner == deployment or not _group_alive(pgid):
         return ""
-    for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 1)):
-        try:
-            os.killpg(pgid, sig)
-        except OSError:
-            break
-        deadline = time.monotonic() + grace
-        while _group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if not _group_alive(pgid):
-            break
+    _stop_group(pgid)
     _remove_running(group_root, running)
     return ("stopped what deployment %s left running: %s (%s, process group %d), before this deployment "
             "starts" % (owner, running.get("location") or running.get("script"), running.get("event"), pgid))
 
 
+def _stop_group(pgid):
+    """SIGTERM to the process group (as the agent does on a timeout), SIGKILL after a grace."""
+    for sig, grace in ((signal.SIGTERM, STOP_GRACE), (signal.SIGKILL, 1)):
+        try:
+            os.killpg(pgid, sig)
+        except OSError:
+            return
+        deadline = time.monotonic() + grace
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not _group_alive(pgid):
+            return
+
+
 def _group_alive(pgid):
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Does a process of group `pgid` still run? (A zombie waiting to be reaped does not count.)"""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def _remove_running(group_root, mine):
@@ -392,8 +402,12 @@ def _follow(proc, script, timeout, started, out, say):
                     % (script, proc.returncode, ", ".join("pid %d (%s)" % h for h in holders), timeout))
         if time.monotonic() - started > timeout:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
+                _stop_group(proc.pid)  # the agent sends the group SIGTERM; vend then makes sure
                 proc.wait()
+                rest = proc.stdout.read()  # what the script said on its way out
+                if rest:
+                    out.write(rest)
+                    _emit(rest)
                 say("script %s timed out after %ss: process group %d killed\n" % (script, timeout, proc.pid))
                 return TIMEOUT_EXIT
             # as the agent: the script's output is left open, its holders keep running
