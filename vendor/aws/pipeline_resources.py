@@ -122,7 +122,8 @@ def declaration(name: str, props) -> dict:
                     "actionTypeId": {"category": a["category"], "owner": "AWS", "provider": a["provider"], "version": "1"},
                     "inputArtifacts": [{"name": i} for i in a["inputs"]],
                     "outputArtifacts": [{"name": o} for o in a["outputs"]],
-                    **({"timeoutInMinutes": a["timeout_minutes"]} if "timeout_minutes" in a else {})}
+                    **({"timeoutInMinutes": a["timeout_minutes"]} if "timeout_minutes" in a else {}),
+                    **({"namespace": a["namespace"]} if "namespace" in a else {})}
                    for a in stage["actions"]]
         stages.append({"name": stage["name"], "actions": actions})
     return {"name": name, "roleArn": props["role"], "artifactStore": {"type": "S3", "location": props["bucket"]},
@@ -135,7 +136,8 @@ def _stages(pipeline: dict) -> list[dict]:
          "configuration": dict(a.get("configuration") or {}),
          "inputs": [i["name"] for i in a.get("inputArtifacts", [])],
          "outputs": [o["name"] for o in a.get("outputArtifacts", [])],
-         **({"timeout_minutes": a["timeoutInMinutes"]} if a.get("timeoutInMinutes") is not None else {})}
+         **({"timeout_minutes": a["timeoutInMinutes"]} if a.get("timeoutInMinutes") is not None else {}),
+         **({"namespace": a["namespace"]} if a.get("namespace") else {})}
         for a in s["actions"]]}
         for s in pipeline["stages"]]
 

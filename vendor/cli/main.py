@@ -13,6 +13,7 @@ from vendor.cli.approvals import approvals
 from vendor.cli.appspec import appspec
 from vendor.cli.buildspec import buildspec
 from vendor.cli.release import release
+from vendor.cli.release_stage import release_stage
 from vendor.cli.world import use_running_sandbox
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -34,5 +35,5 @@ def cli() -> None:
 
 for command in [*config_cmds.COMMANDS, *config_vars.COMMANDS, *logs.COMMANDS,
                 *stack_cmds.COMMANDS, *bake_cmds.COMMANDS, *deploy.COMMANDS, *doctor.COMMANDS,
-                *pipeline.COMMANDS, *up.COMMANDS, appspec, buildspec, approvals, sandbox, release]:
+                *pipeline.COMMANDS, *up.COMMANDS, appspec, buildspec, approvals, sandbox, release, release_stage]:
     cli.add_command(command)

@@ -43,12 +43,13 @@ class CodePipelineEngine:
 
     def __init__(self, pipeline: str, source_key: str | None, artifacts, runs, deployments, work_dir: Path, *,
                  on_event, on_output, trigger_wait: float = 20.0, poll: float | None = None,
-                 sleep: Callable[[float], None] | None = None, max_polls: int | None = None, build_logs=None):
+                 sleep: Callable[[float], None] | None = None, max_polls: int | None = None, build_logs=None,
+                 build_stages: tuple[str, ...] = ("Build",), follow_command: str = "vend pipeline follow CONFIG"):
         self.pipeline, self.source_key = pipeline, source_key
         self.artifacts, self.runs, self.deployments, self.work_dir = artifacts, runs, deployments, Path(work_dir)
         self.on_event, self.on_output = on_event, on_output
         self.trigger_wait, self.poll, self.sleep, self.max_polls = trigger_wait, poll, sleep, max_polls
-        self.build_logs = build_logs
+        self.build_logs, self.build_stages, self.follow_command = build_logs, build_stages, follow_command
 
     def push(self, location: str | None, ref: str | None) -> tuple[str, str]:
         version = self._upload(location, ref) if self.source_key else None
@@ -64,9 +65,9 @@ class CodePipelineEngine:
         try:
             execution = follow_execution(self.runs, self.deployments, self.pipeline, execution_id, self.on_event,
                                          self.on_output, poll=self.poll, sleep=self.sleep, max_polls=self.max_polls,
-                                         build_logs=self.build_logs)
+                                         build_logs=self.build_logs, build_stages=self.build_stages)
         except KeyboardInterrupt:
-            raise PushInterrupted(self.pipeline, execution_id) from None
+            raise PushInterrupted(self.pipeline, execution_id, self.follow_command) from None
         return execution_id, execution.status
 
     def _upload(self, location: str | None, ref: str | None) -> str | None:
@@ -100,8 +101,8 @@ class CodePipelineEngine:
 class PushInterrupted(Exception):
     """Ctrl-C while following: the execution keeps running on AWS."""
 
-    def __init__(self, pipeline: str, execution_id: str):
+    def __init__(self, pipeline: str, execution_id: str, follow_command: str = "vend pipeline follow CONFIG"):
         super().__init__(f"still running: execution {execution_id} of {pipeline}; look again with "
-                         f"`vend pipeline follow CONFIG {execution_id}` or `aws codepipeline get-pipeline-execution "
+                         f"`{follow_command} {execution_id}` or `aws codepipeline get-pipeline-execution "
                          f"--pipeline-name {pipeline} --pipeline-execution-id {execution_id}`")
         self.pipeline, self.execution_id = pipeline, execution_id

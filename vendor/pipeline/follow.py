@@ -5,7 +5,9 @@ GetPipelineState, ListActionExecutions); `deployments` reads CodeDeploy
 (vendor.aws.codedeploy.CodeDeploy). Each stage's status goes to `on_event(stage, status,
 summary)` when it changes, like the local runner's; when the Deploy stage's CodeDeploy deployment
 is known, its instances' lifecycle events go to `on_output(instance, line)` until it ends; the
-Build stage's CodeBuild log lines go to `on_output("build", line)` as they arrive (`build_logs`).
+Build stage's CodeBuild log lines go to `on_output("build", line)` as they arrive (`build_logs`;
+`build_stages` names the stages whose actions are CodeBuild builds: the infrastructure pipeline's
+are Plan and Apply, shown as `plan` and `apply`).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ DEPLOY_STAGE = "Deploy"  # its CodeDeploy action's external id is the deployment
 
 def follow_execution(runs, deployments, pipeline: str, execution_id: str, on_event, on_output, *,
                      poll: float | None = None, sleep: Callable[[float], None] | None = None,
-                     max_polls: int | None = None, build_logs=None):
+                     max_polls: int | None = None, build_logs=None, build_stages: tuple[str, ...] = (BUILD_STAGE,)):
     """Poll (every `poll` seconds, default POLL) until the execution has finished; return its
     last ExecutionInfo. KeyboardInterrupt leaves it running (the caller says how to look again)."""
     poll, sleep = POLL if poll is None else poll, sleep or time.sleep
@@ -38,9 +40,9 @@ def follow_execution(runs, deployments, pipeline: str, execution_id: str, on_eve
                 shown[name] = stage.status
                 on_event(name, stage.status, _summary(mine))
             for action in mine:
-                if name == BUILD_STAGE and build_logs is not None and action.external_id:
+                if name in build_stages and build_logs is not None and action.external_id:
                     for line in build_logs.new_lines(action.external_id):
-                        on_output("build", line)
+                        on_output(name.lower(), line)
                 if name == DEPLOY_STAGE and action.external_id and action.external_id not in followed:
                     followed.add(action.external_id)
                     info = follow_deployment(deployments, action.external_id, on_output, poll=poll, sleep=sleep,

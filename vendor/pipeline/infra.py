@@ -117,6 +117,8 @@ class Release:
     ctx: object = None  # AwsContext, from `connect` when the Bake stage starts
     baker: Baker | None = None
     bake: BakeResult | None = None
+    ami_id: str | None = None  # the AMI this release launches (the bake's, or the approved plan's)
+    forget: Callable[[str], None] | None = None  # drops a retired AMI's content kept outside EC2 (default: the baker's)
     plan: Planned | None = None
     approved: Planned | None = None
     applied: list[str] = field(default_factory=list)
@@ -171,13 +173,13 @@ class InfraRunner:
         self.on_event("Source", record.status, record.summary)
         rel = Release(source, work)
         return run_stages(execution, [
-            ("Bake", lambda: self._guarded(self._bake, rel)),
-            ("Plan", lambda: self._guarded(self._plan_stage, rel)),
-            ("Approve", lambda: self._guarded(self._approve, rel)),
-            ("Apply", lambda: self._guarded(self._apply, rel)),
+            ("Bake", lambda: self.guarded(self.bake_stage, rel)),
+            ("Plan", lambda: self.guarded(self.plan_stage, rel)),
+            ("Approve", lambda: self.guarded(self._approve, rel)),
+            ("Apply", lambda: self.guarded(self.apply_stage, rel)),
         ], Executions(self.state_dir, execution.pipeline), self.on_event)
 
-    def _guarded(self, stage, rel: Release) -> tuple[str, str]:
+    def guarded(self, stage, rel: Release) -> tuple[str, str]:
         try:
             return stage(rel)
         except FAILURES as e:
@@ -185,17 +187,18 @@ class InfraRunner:
 
     # -- stages ----------------------------------------------------------------------------------
 
-    def _bake(self, rel: Release) -> tuple[str, str]:
+    def bake_stage(self, rel: Release) -> tuple[str, str]:
         rel.ctx, rel.baker = self.connect(rel.source, rel.work)
         r = rel.source.revision
         rel.bake = rel.baker.bake(rel.source.config, commit=r.commit, info=CommitInfo(r.date, r.author, r.subject))
+        rel.ami_id = rel.bake.ami.id
         verb = "reused" if rel.bake.reused else "baked"
         return "Succeeded", f"{verb} {rel.bake.ami.id}: {rel.bake.reason}"
 
-    def _plan_stage(self, rel: Release) -> tuple[str, str]:
-        rel.plan = self._plan(rel)
+    def plan_stage(self, rel: Release) -> tuple[str, str]:
+        rel.plan = self.make_plan(rel)
         return "Succeeded", (f"plan {rel.plan.id}: {render_plan.summary(rel.plan.steps)}; "
-                             f"AMI {ami_line(rel.plan.steps, rel.bake.ami.id)}")
+                             f"AMI {ami_line(rel.plan.steps, rel.ami_id)}")
 
     def _approve(self, rel: Release) -> tuple[str, str]:
         config = rel.source.config.config
@@ -208,7 +211,7 @@ class InfraRunner:
         for round_ in range(1, self.max_rounds + 1):
             request_id, decision = ask(self.gate, config, self._summary(rel, planned, notes), self.on_event,
                                        poll=self.poll)
-            fresh = self._plan(rel)
+            fresh = self.make_plan(rel)
             changed = differences(planned.steps, fresh.steps)
             if not changed or is_empty(fresh.steps):
                 rel.approved = fresh if changed else planned
@@ -224,7 +227,7 @@ class InfraRunner:
         raise StageFailed("Failed", f"AWS changed after each of {self.max_rounds} approvals, so nothing was "
                                     f"applied; last: {'; '.join(changed)} (run vend release again)")
 
-    def _apply(self, rel: Release) -> tuple[str, str]:
+    def apply_stage(self, rel: Release) -> tuple[str, str]:
         status, summary = self._apply_plan(rel)
         return status, summary + self._prune(rel)
 
@@ -279,7 +282,7 @@ class InfraRunner:
         ec2, say = rel.ctx.client("ec2"), (lambda line: self.on_output("Apply", line))
         try:
             retired = prune(ec2, retention_plan(ec2, rel.ctx.client("autoscaling"), config),
-                            forget=rel.baker.target.forget, say=say)
+                            forget=rel.forget or rel.baker.target.forget, say=say)
         except (ClientError, BotoCoreError, ImageError, LayerError) as e:
             say(f"AMI retention not applied: {failure(e)}")
             return f"; AMIs beyond image/keep not retired: {failure(e)}"
@@ -289,9 +292,9 @@ class InfraRunner:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _plan(self, rel: Release) -> Planned:
+    def make_plan(self, rel: Release) -> Planned:
         st = load_stack(rel.ctx, rel.source.config, shared_certificate=self.shared_certificate,
-                        ami_id=rel.bake.ami.id)
+                        ami_id=rel.ami_id)
         observed = observe(rel.ctx, st.resources)
         planned = Planned(st, observed, plan_apply(st.resources, observed))
         (rel.work / f"plan-{planned.id}.json").write_text(render_plan.as_json(

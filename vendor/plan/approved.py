@@ -50,9 +50,18 @@ def _what(record: Record) -> str:
     return action
 
 
+def canonical(steps: Sequence[Step]) -> dict:
+    """The plan's changes as plain JSON data (what a plan artifact keeps): equal plans are equal."""
+    return json.loads(json.dumps(changes_of(steps), sort_keys=True, default=str))
+
+
 def differences(approved: Sequence[Step], fresh: Sequence[Step]) -> list[str]:
     """Why `fresh` is not the approved plan, one line per resource (empty: it is the same plan)."""
-    was, now = changes_of(approved), changes_of(fresh)
+    return differences_of(changes_of(approved), changes_of(fresh))
+
+
+def differences_of(was: dict, now: dict) -> list[str]:
+    """`differences` of two plans' changes (`changes_of`, or `canonical` on both sides)."""
     out = []
     for key in [*was, *(k for k in now if k not in was)]:
         before, after = was.get(key), now.get(key)
