@@ -241,3 +241,32 @@ def test_a_push_to_an_environment_never_applied_says_so(aws_mode, tmp_path):
     assert result.output.splitlines()[-1] == (
         "error: cannot store s3://vend-nobody-staging-123456789012-artifacts/source/vend-nobody-staging.zip: "
         "NoSuchBucket (the environment's artifact bucket does not exist: vend apply CONFIG first)")
+
+
+def test_vend_ups_redeploy_of_new_hosts_goes_through_codedeploy_on_aws(aws_mode, tmp_path):
+    """`vend up` gives new hosts the last good revision through the deployment engine: on AWS that
+    is a CodeDeploy deployment of the revision CodeDeploy last deployed successfully."""
+    from vendor.cli.up import _redeploy
+    from vendor.config.loader import load_config
+
+    cloud, path, stubs, instances = aws_mode
+    codedeploy = cloud.client("codedeploy", REGION)
+    succeeded = _codedeploy_runs(stubs, instances, lambda d: codedeploy.get_deployment(deploymentId=d)["deploymentInfo"])
+
+    def history(params):
+        infos = codedeploy.batch_get_deployments(deploymentIds=params["deploymentIds"])["deploymentsInfo"]
+        return {"deploymentsInfo": [{**d, "status": "Succeeded" if d["deploymentId"] in succeeded else d["status"]}
+                                    for d in infos]}
+
+    stubs["codedeploy"].answer("batch_get_deployments", history)
+    result = CliRunner().invoke(cli, ["deploy", str(path), str(python_revision(tmp_path / "v11", version="11"))])
+    assert result.exit_code == 0, result.output
+    sha = result.output.split()[1]
+    before = set(codedeploy.list_deployments(applicationName=BASE, deploymentGroupName=BASE)["deployments"])
+
+    _redeploy(load_config(path))
+
+    [again] = set(codedeploy.list_deployments(applicationName=BASE, deploymentGroupName=BASE)["deployments"]) - before
+    info = codedeploy.get_deployment(deploymentId=again)["deploymentInfo"]
+    assert info["description"] == f"vend redeploy of {sha} to new instances"
+    assert again in succeeded

@@ -18,7 +18,7 @@ from vendor.config.loader import ConfigFile, load_config
 from vendor.config.names import base
 from vendor.deploy.bundle import upload
 from vendor.deploy.health import HealthCheck
-from vendor.deploy.history import DeploymentLocked, GroupState
+from vendor.deploy.history import GroupState
 from vendor.deploy.hosts_file import load_hosts
 from vendor.deploy.engines import EngineError, SshEngine
 from vendor.deploy.rollout import Group, Rollout, RolloutResult
@@ -93,16 +93,6 @@ def engine_for(cf: ConfigFile, hosts_file: str | None, engine: str):
     if engine_kind(cf, hosts_file, engine) == "aws":
         return codedeploy_engine(cf)
     return SshEngine(lambda: rollout_for(cf, hosts_file, None, rollback=True), group_state(cf), _report)
-
-
-def run_rollout(rollout: Rollout, bundle: bytes, revision: str) -> None:
-    try:
-        result = rollout.deploy(bundle, revision)
-    except DeploymentLocked as e:
-        raise click.ClickException(str(e))
-    _report(result)
-    if not result.ok:
-        raise SystemExit(1)
 
 
 @click.command()

@@ -21,7 +21,8 @@ from vendor.aws.stack_ops import Target, context
 from vendor.bake.baker import DEFAULT_TIMEOUT
 from vendor.bake.layers import LayerStore
 from vendor.cli.bake import COMMIT, FAILURES, bake_config
-from vendor.cli.deploy import group_state, rollout_for, run_rollout
+from vendor.cli.deploy import engine_for
+from vendor.deploy.engines import EngineError
 from vendor.cli.errors import user_errors
 from vendor.cli.stack import _progress, apply_stack, open_stack, stack_errors
 from vendor.config.loader import ConfigFile, load_config
@@ -84,12 +85,14 @@ def _instances(cf: ConfigFile) -> list[str]:
 
 
 def _redeploy(cf: ConfigFile) -> None:
-    """New hosts get the last good revision, as CodeDeploy does for instances an ASG launches."""
-    state = group_state(cf)
-    good = [r["revision"] for r in state.releases() if r["status"] == "Succeeded"]
-    if good:
-        click.echo(f"  deploying the last good revision {good[-1][:12]} to the new hosts")
-        run_rollout(rollout_for(cf, None, None, rollback=True), state.bundle(good[-1]), good[-1])
+    """New hosts get the last good revision, as CodeDeploy does for instances an ASG launches:
+    through the deployment engine (the sandbox's hosts: vend's agent over SSH; on AWS: CodeDeploy)."""
+    try:
+        ok = engine_for(cf, None, "auto").redeploy_last_good(lambda line: click.echo(f"  {line}"))
+    except EngineError as e:
+        raise click.ClickException(str(e))
+    if ok is False:
+        raise SystemExit(1)
 
 
 def _summary(cf: ConfigFile, running: emulator.Emulator, svc: services.Services, env, seconds: float,

@@ -3,6 +3,7 @@
     engine.deploy(revision_dir, echo) -> bool      put a revision on the fleet, following it
     engine.rollback(prefix, echo) -> bool          deploy an earlier good revision again
     engine.releases() -> list[Release]            the deployment history, oldest first
+    engine.redeploy_last_good(echo) -> bool|None   the last good revision again (new hosts), None: none yet
 
 `SshEngine` is vend's own CodeDeploy agent over SSH (the sandbox's local hosts, `--hosts`):
 the rollout and the history kept in the state directory. `CodeDeployEngine` hands the revision
@@ -87,6 +88,13 @@ class SshEngine:
         target = pick_rollback(good, prefix)
         return self.deploy_bundle(self.state.bundle(target), target, echo)
 
+    def redeploy_last_good(self, echo: Echo) -> bool | None:
+        good = [r["revision"] for r in self.state.releases() if r["status"] == "Succeeded"]
+        if not good:
+            return None
+        echo(f"deploying the last good revision {good[-1][:12]} to the new hosts")
+        return self.deploy_bundle(self.state.bundle(good[-1]), good[-1], echo)
+
     def releases(self) -> list[Release]:
         self.state.reap_stale_lock()  # a vend killed mid-deployment: recorded as Interrupted
         out = []
@@ -120,6 +128,14 @@ class CodeDeployEngine:
         target = pick_rollback([revision_of_key(d.revision.key) for d in good], prefix)
         location = next(d.revision for d in reversed(good) if revision_of_key(d.revision.key) == target)
         return self._run(location, f"vend rollback to {target[:12]}", echo)
+
+    def redeploy_last_good(self, echo: Echo) -> bool | None:
+        good = [d for d in self.deployments.history(self.application, self.group)
+                if d.status == "Succeeded" and d.revision]
+        if not good:
+            return None
+        revision = revision_of_key(good[-1].revision.key)
+        return self._run(good[-1].revision, f"vend redeploy of {revision[:12]} to new instances", echo)
 
     def releases(self) -> list[Release]:
         out = []
