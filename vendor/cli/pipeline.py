@@ -124,22 +124,27 @@ def _follow(call):
 @click.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.argument("execution_id")
+@click.option("--infra", is_flag=True, help="The infrastructure pipeline (vend release --engine aws).")
 @aws_flags
 @user_errors
 @aws_errors
-def follow(config: str, execution_id: str) -> None:
+def follow(config: str, execution_id: str, infra: bool) -> None:
     """Follow an execution of the environment's CodePipeline (on AWS) to its end.
 
     \b
     Example:
       vend pipeline follow configs/acme-staging.yaml 4d1c7f0e-...
+      vend pipeline follow configs/acme-production.yaml --infra 4d1c7f0e-...
     """
     cf = load_config(config)
-    name = app_pipeline(cf.config.slug)
+    name = infra_pipeline(cf.config.slug) if infra else app_pipeline(cf.config.slug)
     parts = codepipeline_parts(cf)
     engine = CodePipelineEngine(name, None, parts["artifacts"], parts["runs"], parts["deployments"],
-                                default_state_dir(), on_event=on_stage, on_output=on_instance,
-                                build_logs=parts["build_logs"])
+                                default_state_dir(), on_event=on_stage,
+                                on_output=(lambda stage, line: click.echo(f"  {stage} | {printable(line)}"))
+                                if infra else on_instance, build_logs=parts["build_logs"],
+                                build_stages=("Plan", "Apply") if infra else ("Build",),
+                                follow_command="vend pipeline follow CONFIG" + (" --infra" if infra else ""))
     execution_id, status = _follow(lambda: engine.follow(execution_id))
     click.echo(f"execution {execution_id}: {status}")
     if status != "Succeeded":
@@ -179,6 +184,9 @@ def status(config: str, last: int, infra: bool, engine: str) -> None:
     slug = cf.config.slug
     name = infra_pipeline(slug) if infra else app_pipeline(slug)
     executions = _executions(name).all()[-last:]
+    if infra and engine == "aws":
+        _follow(lambda: _aws_status(cf, name, last))
+        return
     if not infra and engine != "local" and (engine == "aws" or not executions) \
             and engine_kind(cf, None, engine) == "aws":
         _follow(lambda: _aws_status(cf, name, last))
@@ -197,7 +205,7 @@ def _aws_status(cf: ConfigFile, name: str, last: int) -> tuple[str, str]:
     runs = codepipeline_parts(cf)["runs"]
     recent = runs.recent(name, last)
     if not recent:
-        click.echo(f"no executions of {name} yet (vend push)")
+        click.echo(f"no executions of {name} yet ({'vend release --engine aws' if name.endswith('-infra') else 'vend push'})")
         return "", ""
     stages = {s.name: s for s in runs.stages(name) if s.execution_id == recent[0].id}
     for i, e in enumerate(recent):
