@@ -3,6 +3,7 @@ local builder): a staging release goes straight from plan to apply and is record
 release of the same commit reuses the AMI and changes nothing; bad input is one error line."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -127,3 +128,44 @@ def test_a_second_release_of_the_same_environment_while_one_runs_is_refused(repo
                                  "(vend pipeline status CONFIG --infra)\n")
     assert Executions(state, "vend-shop-staging-infra").all() == []
     assert list((state / "pipelines" / "infra-work").iterdir()) == []
+
+
+@pytest.mark.root
+def test_the_aws_pipelines_build_steps_bake_plan_and_apply_exactly_that_plan(repo, local_host_slots, monkeypatch,
+                                                                             moto_url, tmp_path):  # noqa: F811
+    """`vend release-stage plan` and `apply`, what the infrastructure pipeline's CodeBuild projects run,
+    on the source as CodePipeline hands it over (the repository at the commit, no .git): the same
+    Bake, Plan and Apply stage code as the local runner."""
+    from vendor.pipeline.infra_build import SOURCE_INFO, source_info
+    from vendor.pipeline.infra_source import committed_config
+
+    prefix, subnet = free_slot(local_host_slots)
+    monkeypatch.setenv("VEND_BAKE_HOSTS_PREFIX", prefix)
+    monkeypatch.setenv("VEND_BAKE_HOSTS_SUBNET", subnet)
+    Cloud(moto_url).certificate("*.shop.example.com", shared=True, region=REGION)
+    source = committed_config(repo / "configs/shop-staging.yaml", "HEAD", tmp_path / "src")
+    (tmp_path / "src" / SOURCE_INFO).write_bytes(source_info(source.revision, source.path))
+    out = tmp_path / "plan"
+
+    result = CliRunner().invoke(cli, ["release-stage", "plan", "configs/shop-staging.yaml", "--source",
+                                      str(tmp_path / "src"), "--out", str(out)], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(("Bake ", "Plan ", "plan artifact"))]
+    assert lines[0] == "Bake     InProgress " and lines[2] == "Plan     InProgress "
+    assert lines[1].startswith("Bake     Succeeded  baked ami-"), result.output
+    artifact = json.loads((out / "plan.json").read_text())
+    assert lines[3].startswith(f"Plan     Succeeded  plan {artifact['plan_id']}: {artifact['summary']}; AMI ")
+    assert artifact["ami"] in lines[3] and artifact["ami"] in lines[1]
+    assert lines[4] == f"plan artifact: {out / 'plan.json'}"
+    assert artifact["commit"] == git(repo, "rev-parse", "HEAD") and artifact["config"] == "configs/shop-staging.yaml"
+    assert (out / "variables.sh").read_text().splitlines()[0] == f"export PLAN_ID={artifact['plan_id']}"
+    assert f"(plan {artifact['plan_id']}):" in (out / "plan.txt").read_text()
+
+    result = CliRunner().invoke(cli, ["release-stage", "apply", "configs/shop-staging.yaml", "--source",
+                                      str(tmp_path / "src"), "--plan", str(out / "plan.json")], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    created = sum(1 for change in artifact["changes"].values() if change[0] == "create")
+    assert result.output.splitlines()[-1] == (f"Apply    Succeeded  applied plan {artifact['plan_id']}: {created} "
+                                              "created, 0 updated, 0 deleted")
