@@ -142,8 +142,12 @@ def test_the_aws_pipelines_build_steps_bake_plan_and_apply_exactly_that_plan(rep
     prefix, subnet = free_slot(local_host_slots)
     monkeypatch.setenv("VEND_BAKE_HOSTS_PREFIX", prefix)
     monkeypatch.setenv("VEND_BAKE_HOSTS_SUBNET", subnet)
-    Cloud(moto_url).certificate("*.shop.example.com", shared=True, region=REGION)
-    source = committed_config(repo / "configs/shop-staging.yaml", "HEAD", tmp_path / "src")
+    region = "ap-northeast-2"  # its own: the other tests here release the same environment in REGION
+    config = repo / "configs/shop-staging.yaml"
+    config.write_text(config.read_text().replace(f"region: {REGION}", f"region: {region}"))
+    git(repo, "commit", "-qam", "Move staging")
+    Cloud(moto_url).certificate("*.shop.example.com", shared=True, region=region)
+    source = committed_config(config, "HEAD", tmp_path / "src")
     (tmp_path / "src" / SOURCE_INFO).write_bytes(source_info(source.revision, source.path))
     out = tmp_path / "plan"
 
@@ -166,6 +170,7 @@ def test_the_aws_pipelines_build_steps_bake_plan_and_apply_exactly_that_plan(rep
                                       str(tmp_path / "src"), "--plan", str(out / "plan.json")], catch_exceptions=False)
 
     assert result.exit_code == 0, result.output
-    created = sum(1 for change in artifact["changes"].values() if change[0] == "create")
-    assert result.output.splitlines()[-1] == (f"Apply    Succeeded  applied plan {artifact['plan_id']}: {created} "
-                                              "created, 0 updated, 0 deleted")
+    # (IAM is global: roles an earlier test made for this environment in REGION are updates here)
+    n = {a: sum(1 for change in artifact["changes"].values() if change[0] == a) for a in ("create", "update")}
+    assert result.output.splitlines()[-1] == (f"Apply    Succeeded  applied plan {artifact['plan_id']}: {n['create']} "
+                                              f"created, {n['update']} updated, 0 deleted"), result.output

@@ -24,6 +24,7 @@ from vendor.aws.stack_ops import context, load_stack
 from vendor.cli.printable import printable
 from vendor.cli.stack import _progress
 from vendor.config.loader import load_config
+from vendor.config.source import SourceError
 from vendor.pipeline.infra_engine import InfraPipelineEngine, vend_package
 from vendor.pipeline.infra_source import committed_config
 from vendor.plan import infra_pipeline
@@ -40,8 +41,12 @@ def _on_output(stage: str, line: str) -> None:
 
 
 def exists(config: str, target, region: str | None) -> bool:
-    """Whether the environment's infrastructure pipeline exists (`--engine auto` then uses it)."""
-    cf = load_config(config)
+    """Whether the environment's infrastructure pipeline exists (`--engine auto` then uses it).
+    A working copy that does not load is no answer: the local release reports the committed config."""
+    try:
+        cf = load_config(config)
+    except SourceError:
+        return False
     ctx = context(target, region or cf.config.region)
     try:
         ctx.client("codepipeline").get_pipeline(name=f"vend-{cf.config.slug}-infra")
