@@ -29,7 +29,7 @@ from vendor.pipeline.stages import PASSED, StageFailed
 from vendor.plan import render_plan
 from vendor.plan.approved import canonical
 from vendor.plan.release_summary import plan_lines
-from vendor.bake.rollout import refresh_policy
+from vendor.plan.refresh import refresh_policy
 
 SOURCE_INFO = ".vend-source.json"
 
