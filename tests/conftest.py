@@ -7,6 +7,8 @@ collide, and every one started is stopped at the end of the session, failed test
 """
 from __future__ import annotations
 
+import os
+
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -20,6 +22,10 @@ from vendor.sandbox.hosts import (
 from vendor.sandbox.emulator import relax_moto
 
 TEST_SLOTS = [(f"vt{n}", f"10.213.{8 + n}.0/24") for n in range(32)]  # (prefix, subnet)
+# Each pytest-xdist worker (gw0, gw1, ...) starts its search at its own slot, so parallel workers
+# rarely reach for the same one (a slot held by another process is skipped all the same).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+TEST_SLOTS = TEST_SLOTS[_WORKER * 8 % 32:] + TEST_SLOTS[:_WORKER * 8 % 32]
 
 
 @pytest.fixture(scope="session")
