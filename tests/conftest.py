@@ -39,13 +39,14 @@ def local_host_slots() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="session")
 def local_hosts_factory(local_host_slots):
-    """`make(count=3, user="root", **start_kwargs) -> LocalHosts` with `count` hosts already
-    running, reached as `user` (another user has passwordless sudo, as on a cloud image)."""
+    """`make(count=3, user="root", image_user=None, **start_kwargs) -> LocalHosts` with `count`
+    hosts already running, reached as `user` (another user has passwordless sudo, as on a cloud
+    image; so has `image_user`, the base image's default user, when given)."""
     started: list[LocalHosts] = []
 
-    def make(count: int = 3, user: str = "root", **start_kwargs) -> LocalHosts:
+    def make(count: int = 3, user: str = "root", image_user: str | None = None, **start_kwargs) -> LocalHosts:
         for prefix, subnet in local_host_slots:
-            hosts = LocalHosts(prefix=prefix, subnet=subnet, user=user)
+            hosts = LocalHosts(prefix=prefix, subnet=subnet, user=user, image_user=image_user)
             try:
                 hosts.start(count, **start_kwargs)
             except (HostsBusy, SubnetInUse):

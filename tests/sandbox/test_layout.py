@@ -91,3 +91,20 @@ def test_a_user_other_than_root_gets_its_own_account_keys_and_sudo():
     assert f"AuthorizedKeysFile {layout.AUTHORIZED_KEYS} .ssh/authorized_keys" in lines
     with pytest.raises(ValueError):
         layout.check_user("Ubuntu; rm")
+
+
+def test_a_user_the_image_already_has_keeps_its_ids():
+    # a baked image's passwd has the user (the build host made it): the hosts must not renumber it,
+    # or files the bake gave it would belong to nobody
+    passwd = "root:x:0:0:root:/root:/bin/bash\nubuntu:x:1000:1000:ubuntu:/home/ubuntu:/bin/sh\nann:x:1001:1001::/home/ann:/bin/sh\n"
+    group = "root:x:0:\nubuntu:x:1000:\nann:x:1001:\n"
+    assert layout.with_user(passwd, group, "root:*:1::::::\n", "ubuntu") == (passwd, group, "root:*:1::::::\n", 1000)
+
+
+def test_the_hosts_resolver_is_not_there_and_gives_up_at_once():
+    assert layout.resolv_conf().splitlines()[1:] == ["nameserver 127.0.0.1", "options timeout:1 attempts:1"]
+
+
+def test_what_a_cloud_image_has_not_at_the_top_level_is_hidden():
+    assert layout.hidden_top_level(["usr", "work", "etc", "old_root", "container_info.json", "lost+found"]) == [
+        "container_info.json", "old_root", "work"]

@@ -107,9 +107,10 @@ class LocalTarget:
     @contextmanager
     def session(self, config: Config, provenance: Provenance, say: Say) -> Iterator[LocalSession]:
         name = f"bake-{uuid.uuid4().hex[:8]}"
-        (host,) = self.hosts.start(1, names=[name])
+        (host,) = self.hosts.start(1, names=[name], image_user=config.image.ssh_username)
         try:
-            say(f"local build host {name} at {host.address} (boots from /)")
+            say(f"local build host {name} at {host.address} (boots from /, with the image's user "
+                f"{config.image.ssh_username})")
             wanted = packages(config)
             missing = _missing_packages(host, wanted)
             if missing:

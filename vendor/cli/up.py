@@ -161,7 +161,8 @@ def up(config: str, commit: str | None, out: str) -> None:
     apply_stack(cf, target, *open_stack(cf, target))
     _step(5, "hosts")
     ids = _instances(cf)
-    env, started = hosts_up(state, cf.config.slug, cf.config.region, ids, baked.ami.id)
+    env, started = hosts_up(state, cf.config.slug, cf.config.region, ids, baked.ami.id,
+                            image_user=cf.config.image.ssh_username)
     click.echo(f"  {len(ids)} local host(s) {'started' if started else 'running'} from {baked.ami.id} "
                f"(prefix {env.prefix}, subnet {env.subnet})")
     start_database(state, cf, env)

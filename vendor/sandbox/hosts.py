@@ -57,6 +57,7 @@ class LocalHosts:
         lower_dir: Layers = "/",
         ready_timeout: float = READY_TIMEOUT,
         user: str = "root",
+        image_user: str | None = None,
     ):
         self.naming = layout.Naming(layout.check_prefix(prefix), layout.check_subnet(subnet))
         default_base = Path(tempfile.gettempdir()) / f"{prefix}-hosts"
@@ -68,6 +69,9 @@ class LocalHosts:
         self.lower_dir = _layers(lower_dir)
         self.ready_timeout = ready_timeout
         self.user = layout.check_user(user)  # who logs in: root, or a user with passwordless sudo
+        # the base image's default user (ubuntu, ec2-user): on every host, key login, passwordless sudo
+        self.image_user = layout.check_user(image_user) if image_user and image_user != "root" else None
+        self.base_layer = self.base_dir / "base"
         self._machines: dict[str, Machine] = {}
         self._lock: int | None = None
 
@@ -89,13 +93,14 @@ class LocalHosts:
 
     def start(
         self, count: int = 1, *, names: Sequence[str] | None = None,
-        lower_dir: Layers | None = None,
+        lower_dir: Layers | None = None, image_user: str | None = None,
     ) -> list[Host]:
         """Create and boot `count` new hosts (named host1, host2, ... unless `names`).
 
         `lower_dir` is the read-only root the hosts start from (default: the instance's, `/`);
         a list stacks layers, topmost first, e.g. `[hosts.upper_dir("build"), "/"]` boots from
-        what a stopped build host wrote on top of `/` (a "baked image").
+        what a stopped build host wrote on top of `/` (a "baked image"). `image_user` (default: the
+        one given to LocalHosts) is the base image's default user the hosts have.
         """
         lower = _layers(lower_dir) if lower_dir is not None else self.lower_dir
         self._check_layers(lower)
@@ -105,7 +110,8 @@ class LocalHosts:
             if name in self._machines:
                 raise LocalHostsError(f"host {name} already exists")
         self._prepare()
-        machines = [self._create(name, lower) for name in names]
+        account = layout.check_user(image_user) if image_user else self.image_user
+        machines = [self._create(name, lower, account if account != "root" else None) for name in names]
         for machine in machines:
             machine.launch()
         wait_for_sshd(machines, self.ready_timeout)
@@ -195,6 +201,7 @@ class LocalHosts:
             # Own filesystem for all layers: overlayfs refuses a lower layer nested in another
             # (a host's layer below `/`), and leftovers are one unmount away.
             rootfs.mount_tmpfs(self.base_dir, f"{net.prefix}-hosts")
+            rootfs.prepare_base(self.base_layer)
             rootfs.generate_keypair(self.key_path, f"vend-{net.prefix}")
             self.known_hosts.touch(mode=0o600)
         except BaseException:
@@ -250,19 +257,19 @@ class LocalHosts:
                 names.append(f"host{i}")
         return names
 
-    def _create(self, name: str, lower: tuple[Path, ...]) -> Machine:
+    def _create(self, name: str, lower: tuple[Path, ...], image_user: str | None) -> Machine:
         net = self.naming
         index = len(self._machines) + 1
         machine = Machine(
             index=index, name=name, netns=net.netns(name), address=net.address(index),
-            lower=lower, dir=self.base_dir / "hosts" / name,
+            lower=self._on_base(lower), dir=self.base_dir / "hosts" / name,
         )
         for sub in ("upper", "work", "root"):
             (machine.dir / sub).mkdir(parents=True, exist_ok=True)
         public_key = Path(f"{self.key_path}.pub").read_text().strip()
         host_key = rootfs.prepare_upper(
             machine.upper, name=name, address=machine.address, authorized_key=public_key,
-            user=self.user, lower=lower,
+            user=self.user, lower=lower, accounts=(image_user,) if image_user else (),
         )
         with self.known_hosts.open("a") as known:
             known.write(f"{machine.address} {' '.join(host_key.split()[:2])}\n")
@@ -272,6 +279,10 @@ class LocalHosts:
         )
         self._machines[name] = machine
         return machine
+
+    def _on_base(self, lower: tuple[Path, ...]) -> tuple[Path, ...]:
+        """The base layer goes right above this machine's `/`: the hosts see `/` as an instance would."""
+        return tuple(p for layer in lower for p in ((self.base_layer, layer) if layer == Path("/") else (layer,)))
 
     def _machine(self, name: str) -> Machine:
         try:

@@ -126,6 +126,12 @@ def with_user(passwd: str, group: str, shadow: str, user: str) -> tuple[str, str
     def ids(text: str) -> set[int]:
         return {int(f[2]) for f in (line.split(":") for line in text.splitlines()) if len(f) > 2 and f[2].isdigit()}
 
+    def entry(text: str) -> list[str] | None:
+        return next((f for f in (line.split(":") for line in text.splitlines()) if f[0] == user and len(f) >= 7), None)
+
+    existing = entry(passwd)
+    if existing and existing[2].isdigit():  # an image that has the user already (baked): keep its ids
+        return passwd, group, shadow, int(existing[2])
     taken = ids(passwd) | ids(group)
     uid = next(i for i in range(FIRST_UID, 60000) if i not in taken)
 
@@ -140,6 +146,32 @@ def with_user(passwd: str, group: str, shadow: str, user: str) -> tuple[str, str
 def sudoers(user: str) -> str:
     """What a cloud image gives its default user: every command through sudo, without a password."""
     return f"{user} ALL=(ALL) NOPASSWD:ALL\n"
+
+
+# The base layer every host boots from, between its image and this machine's `/`: what a fresh
+# cloud instance has that this machine's `/` does not. Directories that are empty there (this
+# machine's home directories, caches, wheels, checkouts, runtime files are not the instance's),
+# and top-level entries a cloud image does not have are hidden.
+EMPTY_DIRS = (("root", 0o700), ("home", 0o755), ("tmp", 0o1777), ("var/tmp", 0o1777), ("run", 0o755),
+              ("run/lock", 0o1777), ("opt", 0o755), ("mnt", 0o755), ("media", 0o755), ("srv", 0o755),
+              ("usr/local", 0o755))
+USR_LOCAL = ("bin", "etc", "games", "include", "lib", "sbin", "share", "src")  # as on a fresh Ubuntu
+IMAGE_TOP_LEVEL = frozenset({"bin", "boot", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32", "lost+found",
+                             "media", "mnt", "opt", "proc", "root", "run", "sbin", "snap", "srv", "sys", "tmp",
+                             "usr", "var"})
+STAND_INS = ("usr/bin/systemctl", "usr/sbin/service")  # vend's stand-in for both (no systemd on the hosts)
+
+
+def hidden_top_level(names: list[str]) -> list[str]:
+    """Entries of this machine's `/` that a cloud image does not have (hidden on the hosts)."""
+    return sorted(n for n in names if n not in IMAGE_TOP_LEVEL)
+
+
+def resolv_conf() -> str:
+    """The hosts have no internet: name lookups go to a resolver that is not there, inside the
+    host's own namespace, so they fail at once instead of after the resolver's 5 s x 2 x N."""
+    return ("# vend sandbox host: no internet, no DNS (lookups fail at once; bake packages into the image)\n"
+            "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
 
 
 def etc_hosts(name: str, address: str) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -23,13 +24,14 @@ def generate_keypair(private_path: Path, comment: str) -> str:
 
 
 def prepare_upper(upper: Path, *, name: str, address: str, authorized_key: str, user: str = "root",
-                  lower: tuple[Path, ...] = (Path("/"),)) -> str:
+                  lower: tuple[Path, ...] = (Path("/"),), accounts: tuple[str, ...] = ()) -> str:
     """Write what the host's sshd needs into its upper layer; return its public host key.
 
     The files sit in the upper layer, so they are visible inside the host whatever its lower
     directory is, and they survive a stop and start of the host. A `user` other than root is
     created (as a cloud image's default user: key login, passwordless sudo), from the accounts
-    of the topmost `lower` layer that has them.
+    of the topmost `lower` layer that has them; so is each of `accounts` (the image's default user
+    when root logs in). A user the image already has keeps its ids.
     """
     config_dir = upper / layout.CONFIG_DIR.lstrip("/")
     config_dir.mkdir(parents=True, exist_ok=True)
@@ -37,13 +39,42 @@ def prepare_upper(upper: Path, *, name: str, address: str, authorized_key: str, 
     host_key = generate_keypair(upper / layout.HOST_KEY.lstrip("/"), f"vend-host-{name}")
     _write(upper / layout.AUTHORIZED_KEYS.lstrip("/"), authorized_key + "\n", 0o600)
     _write(upper / layout.SSHD_CONFIG.lstrip("/"), layout.sshd_config(address, user), 0o644)
-    if user != "root":
-        _add_user(upper, layout.check_user(user), authorized_key, lower)
+    for account in dict.fromkeys([user, *accounts]):
+        if account != "root":
+            _add_user(upper, layout.check_user(account), authorized_key, (upper, *lower))
     _write(upper / "etc/hostname", name + "\n", 0o644)
     _write(upper / "etc/hosts", layout.etc_hosts(name, address), 0o644)
     (upper / "run/sshd").mkdir(parents=True, exist_ok=True)  # sshd's privilege separation dir
     os.chmod(upper / "run/sshd", 0o755)
     return host_key
+
+
+def prepare_base(base: Path, real_root: Path = Path("/")) -> Path:
+    """The base layer (see layout.EMPTY_DIRS): this machine's `/` as a fresh cloud instance sees it.
+
+    Overlayfs hides a lower directory below an opaque one and a lower file below a whiteout (a 0/0
+    character device), so home directories, caches, wheels, checkouts and runtime files of this
+    machine are not on the hosts. It also holds the hosts' resolv.conf (no internet) and vend's
+    stand-in for systemctl and service. Lies between a host's image and `/`; built once per run.
+    """
+    base.mkdir(mode=0o755, parents=True, exist_ok=True)
+    for rel, mode in layout.EMPTY_DIRS:
+        path = base / rel
+        path.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, mode)
+        os.setxattr(path, "trusted.overlay.opaque", b"y")
+    for sub in layout.USR_LOCAL:
+        (base / "usr/local" / sub).mkdir(exist_ok=True)
+    for name in (".bashrc", ".profile"):  # root's own, as the image's /root has them
+        if (real_root / "etc/skel" / name).is_file():
+            shutil.copy2(real_root / "etc/skel" / name, base / "root" / name)
+    for name in layout.hidden_top_level(os.listdir(real_root)):
+        os.mknod(base / name, 0o600 | stat.S_IFCHR, os.makedev(0, 0))
+    _write(base / "etc/resolv.conf", layout.resolv_conf(), 0o644)
+    stand_in = Path(__file__).with_name("service_stand_in.py").read_text()
+    for rel in layout.STAND_INS:
+        _write(base / rel, stand_in, 0o755)
+    return base
 
 
 def _add_user(upper: Path, user: str, authorized_key: str, lower: tuple[Path, ...]) -> None:

@@ -22,13 +22,14 @@ SLOTS_LOCK = (Path("/run/lock") if Path("/run/lock").is_dir() else Path("/tmp"))
 SLOTS_WAIT = 900.0  # another vend up booting its hosts
 
 
-def hosts_up(state_dir: Path, slug: str, region: str, instance_ids: list[str], ami: str) -> tuple[Environment, bool]:
+def hosts_up(state_dir: Path, slug: str, region: str, instance_ids: list[str], ami: str,
+             image_user: str | None = None) -> tuple[Environment, bool]:
     """The environment (its record, or a new one in a slot not in use on this machine) with one
     running host per instance; True if they were started now (see bring_up)."""
     with locks.exclusive(SLOTS_LOCK, timeout=SLOTS_WAIT):
         links = set(netns.list_links())
         env = environments.claim(state_dir, slug, region, busy=lambda prefix: f"{prefix}-br" in links)
-        return bring_up(state_dir, env, instance_ids, ami)
+        return bring_up(state_dir, env, instance_ids, ami, image_user=image_user)
 
 
 def _local_hosts(env: Environment) -> LocalHosts:
@@ -41,9 +42,11 @@ def matches(env: Environment, instance_ids: list[str], ami: str) -> bool:
             and all(ssh_banner(h["address"], h["port"]) for h in env.hosts.values()))
 
 
-def bring_up(state_dir: Path, env: Environment, instance_ids: list[str], ami: str) -> tuple[Environment, bool]:
+def bring_up(state_dir: Path, env: Environment, instance_ids: list[str], ami: str,
+             image_user: str | None = None) -> tuple[Environment, bool]:
     """(the environment with its hosts, True if they were started now). Running hosts that match
-    are kept; otherwise the old ones are removed and one host per instance boots from `ami`."""
+    are kept; otherwise the old ones are removed and one host per instance boots from `ami`, with
+    the image's default user `image_user` (the config's image/ssh_username) as its instances have."""
     if matches(env, instance_ids, ami):
         return env, False
     layers = LayerStore(state_dir)
@@ -52,7 +55,8 @@ def bring_up(state_dir: Path, env: Environment, instance_ids: list[str], ami: st
     if env.ami and env.ami != ami:
         layers.unmount(env.ami)
     try:
-        started = hosts.start(names=instance_ids, lower_dir=[layers.mount(ami), "/"]) if instance_ids else []
+        started = (hosts.start(names=instance_ids, lower_dir=[layers.mount(ami), "/"], image_user=image_user)
+                   if instance_ids else [])
     except BaseException:
         hosts.stop_all()
         raise

@@ -1,0 +1,122 @@
+"""What a local host gives a deployment, as an instance of the base image would (issue 21): the
+image's default user with passwordless sudo, a clean root (nothing of this machine's homes,
+caches, wheels or checkouts), no internet that fails fast, and a systemctl/service stand-in."""
+import os
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+from vendor.ssh import connect, run
+
+pytestmark = pytest.mark.root  # real namespaces and sshd
+
+
+@pytest.fixture(scope="module")
+def host(local_hosts_factory):
+    """One host whose image has the config's ssh_username (`ubuntu`); vend logs in as root."""
+    return local_hosts_factory(1, image_user="ubuntu").hosts[0]
+
+
+def sh(host, script: str, timeout: float = 20):
+    with connect(host) as conn:
+        return run(conn, ["sh", "-c", script], timeout=timeout)
+
+
+def test_the_images_default_user_exists_with_passwordless_sudo(host):
+    done = sh(host, "id -un ubuntu && runuser -u ubuntu -- sudo -n id -un && runuser -u ubuntu -- sh -c 'echo $HOME'")
+    assert (done.exit_code, done.stdout) == (0, "ubuntu\nroot\n/home/ubuntu\n")
+
+
+def test_this_machines_homes_caches_wheels_and_checkouts_are_not_on_the_host(host):
+    # each exists on this machine (the test checks first); an instance of the image has none of them
+    paths = ["/root/.config", "/root/.cache", "/opt/wheels", "/work", "/usr/local/bin/issues", "/run/apache2"]
+    present = [p for p in paths if os.path.exists(p)]
+    assert present, "none of the paths exists on this machine: the test checks nothing"
+    done = sh(host, " ".join(f"test -e {p} && echo {p};" for p in present) + " ls -A /tmp /home; true")
+    assert done.stdout == "/home:\nubuntu\n\n/tmp:\n"
+
+
+def test_name_lookups_and_the_internet_fail_at_once(host):
+    started = time.monotonic()
+    done = sh(host, "getent hosts archive.ubuntu.com; echo lookup=$?; "
+                    "python3 -c 'import socket; socket.create_connection((\"192.0.2.1\", 80), timeout=30)' "
+                    "2>&1 | tail -1")
+    assert time.monotonic() - started < 5
+    assert done.stdout == "lookup=2\nOSError: [Errno 113] No route to host\n"
+
+
+UNIT = """\
+[Unit]
+Description=test web server
+[Service]
+Type=simple
+User=ubuntu
+WorkingDirectory=/srv/web
+Environment="GREETING=hello from the unit"
+ExecStartPre=/bin/sh -c 'echo "$GREETING" > /srv/web/index.html'
+ExecStart=/usr/bin/python3 -m http.server 8081 --bind ${ADDRESS}
+Restart=always
+"""
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.read().decode()
+    except OSError:
+        return None
+
+
+def wait_for(url: str) -> str | None:
+    deadline = time.monotonic() + 10
+    while (body := fetch(url)) is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return body
+
+
+def test_systemctl_starts_stops_and_reports_a_unit_the_image_installs(host):
+    name = f"web{uuid.uuid4().hex[:6]}"
+    unit = UNIT.replace("${ADDRESS}", host.address)
+    setup = (f"mkdir -p /srv/web && chown ubuntu /srv/web && cat > /etc/systemd/system/{name}.service <<'EOF'\n"
+             f"{unit}EOF\nsystemctl daemon-reload && systemctl start {name}")
+    started = sh(host, setup)
+    assert started.exit_code == 0, started.stderr
+    assert started.stderr == ("vend sandbox (no systemd on this host): systemctl stand-in: "
+                              f"{name}.service: ignoring Restart= (not supported here; e.g. nothing restarts a "
+                              "service that exits)\n")
+    url = f"http://{host.address}:8081/index.html"
+    assert wait_for(url) == "hello from the unit\n"
+    assert sh(host, f"systemctl is-active {name}").stdout == "active\n"
+    assert sh(host, f"ps -o user= -p $(cat /run/vend-services/{name}.pid)").stdout.strip() == "ubuntu"
+    assert sh(host, f"systemctl status {name} --no-pager").exit_code == 0
+    assert sh(host, f"sudo -n systemctl stop {name}").exit_code == 0
+    assert fetch(url) is None
+    stopped = sh(host, f"systemctl is-active {name}; service {name} status")
+    assert stopped.exit_code == 3 and stopped.stdout.startswith("inactive\n")
+
+
+def test_service_and_systemctl_run_a_packages_init_script(host):
+    done = sh(host, "systemctl start apache2 && service apache2 status >/dev/null && echo running; "
+                    "systemctl reload-or-restart apache2 && systemctl stop apache2 && echo stopped; "
+                    "systemctl is-active apache2", timeout=60)
+    assert done.stdout == ("Starting Apache httpd web server: apache2.\nrunning\n"
+                           "Reloading Apache httpd web server: apache2.\nStopping Apache httpd web server: apache2.\n"
+                           "stopped\ninactive\n"), done.stderr
+
+
+@pytest.mark.parametrize("script, code, message", [
+    ("systemctl", 1, "listing units is not supported; name a service (systemctl status NAME)"),
+    ("systemctl --user start x", 1, "--user (per-user services) is not supported"),
+    ("systemctl start nginx-missing", 5, "Unit nginx-missing.service could not be found (no /etc/init.d/nginx-missing,"
+     " no nginx-missing.service in /etc/systemd/system, /run/systemd/system, /lib/systemd/system, "
+     "/usr/lib/systemd/system; install its package in the image)"),
+    ("systemctl start tmp.mount", 1, "tmp.mount: only .service units are supported here (no mount units without systemd)"),
+    ("systemctl mask apache2", 1, "'systemctl mask' is not supported (supported: start, stop, restart, reload, "
+     "try-restart, reload-or-restart, try-reload-or-restart, force-reload, status, is-active, is-failed, is-enabled, "
+     "enable, disable, daemon-reload, daemon-reexec, reset-failed)"),
+])
+def test_what_the_stand_in_does_not_do_is_said_naming_it(host, script, code, message):
+    done = sh(host, script)
+    assert (done.exit_code, done.stderr) == (code, f"vend sandbox (no systemd on this host): systemctl stand-in: {message}\n")
