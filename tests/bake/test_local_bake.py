@@ -139,3 +139,20 @@ def test_an_ami_whose_layer_is_gone_is_baked_again(world, first):
     assert not again.reused and again.ami.id != result.ami.id
     assert f"baking: no usable AMI with this bake key ({result.ami.id} available without its content)" in output
     assert world["store"].has(again.ami.id)
+
+
+def test_a_directory_in_image_files_is_baked_with_its_tree(world, tmp_path):
+    # issue 21: a directory in image/files failed the bake with a Packer upload error
+    shutil.copytree(CONFIGS / "shop", tmp_path / "shop")
+    (tmp_path / "shop/site/css").mkdir(parents=True)
+    (tmp_path / "shop/site/index.html").write_text("<h1>shop</h1>\n")
+    (tmp_path / "shop/site/css/app.css").write_text("h1 { color: teal }\n")
+    (tmp_path / "shop-local.yaml").write_text(CONFIG.read_text().replace(
+        "      destination: /etc/shop/motd\n",
+        "      destination: /etc/shop/motd\n    - source: shop/site\n      destination: /var/www/shop\n"))
+    result, output = world["bake"](load_config(tmp_path / "shop-local.yaml"))
+    layer = world["store"].path(result.ami.id)
+    assert "    null.image: vend: installed /var/www/shop\n" in output
+    assert (layer / "var/www/shop/index.html").read_text() == "<h1>shop</h1>\n"
+    assert (layer / "var/www/shop/css/app.css").read_text() == "h1 { color: teal }\n"
+    assert (layer / "etc/shop/motd").read_text() == "Welcome to the shop image\n"

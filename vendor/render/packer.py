@@ -84,9 +84,11 @@ def render_packer(cf: ConfigFile, config_label: str, source: SourceFor | None = 
         "locals": attributes(_locals(config), 2),
         "source": block,
         "prepare": attributes([("inline", [f"mkdir -p {STAGING_DIR}"])], 4),
-        "uploads": [attributes([("source", root_file(u)),
-                                ("destination", f"{STAGING_DIR}/{i}")], 4)
-                    for i, u in enumerate(uploads)],
+        # Into the staging directory (trailing slash): a file keeps its name there and a directory
+        # is created with its tree (Packer cannot upload a directory to a path that does not exist);
+        # either way it lands at STAGING_DIR/NN-name, which install-files.sh finds by its NN.
+        "uploads": [attributes([("source", root_file(u)), ("destination", f"{STAGING_DIR}/")], 4)
+                    for u in uploads],
         "provision": attributes(_provision(config, scripts), 4),
         "agent": attributes(_agent(), 4),
         "manifest": attributes(_manifest(config, names["manifest"]), 4),

@@ -110,7 +110,7 @@ build {
 
   provisioner "file" {
     source      = "${path.root}/files/00-app.ini"
-    destination = "/tmp/vend-files/0"
+    destination = "/tmp/vend-files/"
   }
 
   provisioner "shell" {
