@@ -363,7 +363,7 @@ def test_a_config_only_change_reuses_the_ami_and_a_rejection_changes_nothing(wor
     assert "shop/production is rejected" in page
     assert execution.status == "Failed"
     assert got["Approve"] == ("Rejected", "rejected by ops@shop.example: Not this week")
-    assert got["Apply"][0] == "Pending"
+    assert got["Apply"] == ("NotRun", "not run: Approve rejected")
     after, _ = aws_state(world, ami)
     assert after == before and group(world)["MaxSize"] == 3
 

@@ -73,7 +73,8 @@ def test_failed_build_never_reaches_approval(env):
     runner, gate = _runner(config, tmp_path, deployed.append, events)
     execution = runner.run(str(repo))
     assert [(s.name, s.status) for s in execution.stages] == [
-        ("Source", "Succeeded"), ("Build", "Failed"), ("Approve", "Pending"), ("Deploy", "Pending")]
+        ("Source", "Succeeded"), ("Build", "Failed"), ("Approve", "NotRun"), ("Deploy", "NotRun")]
+    assert execution.stage("Deploy").summary == "not run: Build failed"
     assert execution.status == "Failed" and deployed == []
     assert gate.store.list() == []
 
@@ -85,7 +86,7 @@ def test_rejected_approval_never_deploys(env):
     _decide_when_requested(gate, approved=False)
     execution = runner.run(str(_repo(tmp_path)))
     assert [(s.name, s.status) for s in execution.stages] == [
-        ("Source", "Succeeded"), ("Build", "Succeeded"), ("Approve", "Rejected"), ("Deploy", "Pending")]
+        ("Source", "Succeeded"), ("Build", "Succeeded"), ("Approve", "Rejected"), ("Deploy", "NotRun")]
     assert execution.stage("Approve").summary == "rejected by ops@shop.example"
     assert deployed == []
 
@@ -197,7 +198,7 @@ def test_committed_absolute_symlink_fails_the_execution_with_the_reason(env):
     runner, gate = _runner(config, tmp_path, deployed.append, events)
     execution = runner.run(str(repo))
     assert [(s.name, s.status) for s in execution.stages] == [
-        ("Source", "Failed"), ("Build", "Pending"), ("Approve", "Pending"), ("Deploy", "Pending")]
+        ("Source", "Failed"), ("Build", "NotRun"), ("Approve", "NotRun"), ("Deploy", "NotRun")]
     assert "passwd: symlink to '/etc/passwd' points outside the repository" in execution.stage("Source").summary
     [recorded] = Executions(tmp_path / "state", f"vend-{config.slug}").all()
     assert (recorded.status, recorded.stage("Source").status) == ("Failed", "Failed")
@@ -219,3 +220,37 @@ def test_an_unexpected_failure_of_a_stage_ends_the_execution_as_failed(env):
     assert (recorded.status, recorded.stage("Deploy").status, recorded.ended is not None) == ("Failed", "Failed", True)
     assert recorded.stage("Deploy").summary == "internal error: OSError: [Errno 28] No space left on device"
     assert ("Deploy", "Failed", "internal error: OSError: [Errno 28] No space left on device") in events
+
+
+def test_a_revision_without_buildspec_fails_the_build_saying_so_and_how_to_deploy_it_unbuilt(env):
+    """3 of 5 public CodeDeploy revisions have no buildspec.yml (issue 21): CodeBuild fails such a
+    build (YAML_FILE_ERROR), so the build fails here too, saying why and what to do instead of
+    "file not found" naming a work copy."""
+    config, tmp_path = env
+    repo = _repo(tmp_path)
+    (repo / "buildspec.yml").unlink()
+    _commit(repo, "no build")
+    runner, gate = _runner(config, tmp_path, lambda b: None, [])
+    execution = runner.run(str(repo))
+    assert [(s.name, s.status) for s in execution.stages] == [
+        ("Source", "Succeeded"), ("Build", "Failed"), ("Approve", "NotRun"), ("Deploy", "NotRun")]
+    assert execution.stage("Build").summary == (
+        f"{repo}: the revision has no buildspec.yml at its root, and CodeBuild fails a build without one "
+        "(YAML_FILE_ERROR). Add one (a build that only passes the revision on is `version: 0.2` with "
+        f"`artifacts: {{files: ['**/*']}}`), or deploy the revision without a build: vend deploy CONFIG {repo}")
+
+
+def test_buildspec_and_appspec_problems_name_the_users_file_not_a_work_copy(env):
+    config, tmp_path = env
+    repo = _repo(tmp_path)
+    buildspec = (repo / "buildspec.yml").read_text()
+    (repo / "buildspec.yml").write_text("version: 0.3\n")
+    _commit(repo, "bad buildspec")
+    runner, gate = _runner(config, tmp_path, lambda b: None, [])
+    summary = runner.run(str(repo)).stage("Build").summary
+    assert summary.startswith(f"{repo}/buildspec.yml:1 version: ") and str(tmp_path / "work") not in summary
+    (repo / "buildspec.yml").write_text(buildspec)
+    (repo / "appspec.yml").write_text((repo / "appspec.yml").read_text().replace("os: linux", "os: windows"))
+    _commit(repo, "bad appspec")
+    summary = runner.run(str(repo)).stage("Build").summary
+    assert summary.startswith(f"artifact: {repo}/appspec.yml:") and str(tmp_path / "work") not in summary

@@ -21,5 +21,5 @@ def test_a_fault_in_a_stage_ends_the_execution(tmp_path):
     [saved] = executions.all()
     assert saved.status == "Failed" and saved.ended is not None
     assert [(s.name, s.status) for s in saved.stages] == [
-        ("Source", "Succeeded"), ("Build", "Failed"), ("Approve", "Pending"), ("Deploy", "Pending")]
+        ("Source", "Succeeded"), ("Build", "Failed"), ("Approve", "NotRun"), ("Deploy", "NotRun")]
     assert saved.stage("Build").summary == "internal error: NotImplementedError: absolute artifact paths"

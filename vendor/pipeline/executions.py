@@ -17,7 +17,7 @@ STAGES = ("Source", "Build", "Approve", "Deploy")
 @dataclass
 class StageRecord:
     name: str
-    status: str = "Pending"  # Pending | InProgress | Succeeded | Failed | Skipped | Rejected
+    status: str = "Pending"  # Pending | InProgress | Succeeded | Failed | Skipped | Rejected | NotRun
     started: float | None = None
     ended: float | None = None
     summary: str = ""

@@ -19,6 +19,7 @@ from vendor.config.source import SourceError
 from vendor.deploy.bundle import Bundle, build_bundle
 from vendor.pipeline.build import run_build
 from vendor.pipeline.buildspec import load_buildspec
+from vendor.pipeline.shown import as_users
 from vendor.pipeline.executions import Execution, Executions
 from vendor.deploy.zip_bundle import zip_revision
 from vendor.pipeline.source import SourceStageError, fetch_source
@@ -27,6 +28,13 @@ from vendor.pipeline.stages import Event, StageFailed, ask, decided, run_stages
 
 Deploy = Callable[[Bundle], object]  # returns a RolloutResult (ok, message)
 Store = Callable[[str, bytes], str]  # (key, data) -> where it is kept, e.g. s3://bucket/key
+
+
+def no_buildspec(location: str) -> str:
+    """What to do with a revision that has no buildspec.yml (CodeBuild fails such a build too)."""
+    return (f"{location}: the revision has no buildspec.yml at its root, and CodeBuild fails a build without one "
+            "(YAML_FILE_ERROR). Add one (a build that only passes the revision on is `version: 0.2` with "
+            f"`artifacts: {{files: ['**/*']}}`), or deploy the revision without a build: vend deploy CONFIG {location}")
 
 
 def app_pipeline(slug: str) -> str:
@@ -50,7 +58,7 @@ class PipelineRunner:
         state: dict = {}
         return run_stages(execution, [
             ("Source", lambda: self._source(execution, location, ref, work, state)),
-            ("Build", lambda: self._build(execution, work, state)),
+            ("Build", lambda: self._build(execution, location, work, state)),
             ("Approve", lambda: self._approve(execution, state)),
             ("Deploy", lambda: self._deploy(state))], self.executions, self.on_event)
 
@@ -70,12 +78,14 @@ class PipelineRunner:
         """Store an artifact in the pipeline's artifact store, as CodePipeline does."""
         return f"; stored as {self.store(key, data)}" if self.store else ""
 
-    def _build(self, execution: Execution, work: Path, state: dict):
+    def _build(self, execution: Execution, location: str, work: Path, state: dict):
         source = state["source"].directory
+        if not (source / "buildspec.yml").exists() and not (source / "buildspec.yml").is_symlink():
+            raise StageFailed("Failed", no_buildspec(location))
         try:
             spec = load_buildspec(source / "buildspec.yml")
         except SourceError as e:
-            raise StageFailed("Failed", "buildspec.yml: " + "; ".join(str(p) for p in e.problems))
+            raise StageFailed("Failed", "; ".join(str(p) for p in as_users(e.problems, source, location)))
         context = {"commit": state["source"].commit, "project": base(self.config), "region": self.config.region,
                    "initiator": f"codepipeline/{execution.pipeline}", "number": len(self.executions.all()),
                    "image": self.config.pipeline.build_image}
@@ -91,7 +101,8 @@ class PipelineRunner:
         try:
             state["bundle"] = build_bundle(result.artifact_dir)
         except SourceError as e:
-            raise StageFailed("Failed", "artifact: " + "; ".join(str(p) for p in e.problems))
+            shown = as_users(e.problems, result.artifact_dir, location, source_copy=source)
+            raise StageFailed("Failed", "artifact: " + "; ".join(str(p) for p in shown))
         phases = ", ".join(f"{p.name} {p.seconds:.1f}s" for p in result.phases)
         note = f"; not applied locally: {', '.join(spec.not_applied)}" if spec.not_applied else ""
         note += f"; exported variables: {', '.join(result.exported)}" if result.exported else ""

@@ -2,8 +2,9 @@
 recorded, as CodePipeline does; and the Approve stage's gate round.
 
 Each stage is a function returning (status, summary): Succeeded or Skipped lets the next stage
-run; a `StageFailed` (Failed, Rejected) ends the execution. The execution is saved when a stage
-starts and when it ends, so `vend pipeline status` shows one in progress too.
+run; a `StageFailed` (Failed, Rejected) ends the execution, and the stages after it are NotRun
+("not run: Build failed"), as CodePipeline shows stages that did not run. The execution is saved
+when a stage starts and when it ends, so `vend pipeline status` shows one in progress too.
 """
 from __future__ import annotations
 
@@ -42,18 +43,26 @@ def run_stages(execution: Execution, stages: Sequence[Stage], executions: Execut
             record.status, record.summary = "Failed", f"internal error: {type(e).__name__}: {e}"
             record.ended = execution.ended = time.time()
             execution.status = "Failed"
+            _not_run(execution, record)
             save(name, record)
             raise
         record.ended = time.time()
         save(name, record)
         if record.status not in PASSED:
             execution.status = "Failed"
+            _not_run(execution, record)
             break
     else:
         execution.status = "Succeeded"
     execution.ended = time.time()
     executions.save(execution)
     return execution
+
+
+def _not_run(execution: Execution, failed) -> None:
+    for stage in execution.stages:
+        if stage.status == "Pending":
+            stage.status, stage.summary = "NotRun", f"not run: {failed.name} {failed.status.lower()}"
 
 
 def decided(decision: Decision) -> str:
