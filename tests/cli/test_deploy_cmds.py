@@ -62,6 +62,27 @@ def test_bad_host_list_is_reported_with_its_place(setup, tmp_path):
     ]
 
 
+def test_releases_say_only_what_is_known_no_placeholders(tmp_path, monkeypatch):
+    """A failed deployment that rolled nothing back, or was not recorded with a user, is listed
+    without "rolled back to -" or "by -" (issue 21)."""
+    from tests.deploy.revisions import MINIMAL
+    monkeypatch.setenv("VEND_STATE_DIR", str(tmp_path / "state"))
+    config = tmp_path / "shop-staging.yaml"
+    config.write_text(MINIMAL.read_text())
+    history = tmp_path / "state" / "deployments" / "vend-shop-staging" / "releases.jsonl"
+    history.parent.mkdir(parents=True)
+    record = '{"at": "2026-01-0%dT00:00:00Z", "deployment_id": "d-%d", "revision": "%s", "status": "%s", %s}\n'
+    history.write_text(
+        record % (1, 1, "a" * 64, "Failed", '"failed_host": "web1", "rolled_back_to": null, "who": "ann"')
+        + record % (2, 2, "b" * 64, "Failed", '"failed_host": "web2", "rolled_back_to": "' + "c" * 64 + '", "who": null')
+        + record % (3, 3, "d" * 64, "Succeeded", '"failed_host": null, "rolled_back_to": null'))
+    listed = CliRunner().invoke(cli, ["releases", str(config)])
+    assert (listed.exit_code, listed.stdout) == (0, (
+        f"2026-01-03T00:00:00Z  d-3  {'d' * 12}  Succeeded\n"
+        f"2026-01-02T00:00:00Z  d-2  {'b' * 12}  Failed (failed on web2; rolled back to {'c' * 12})\n"
+        f"2026-01-01T00:00:00Z  d-1  {'a' * 12}  Failed (failed on web1; not rolled back)  by ann\n"))
+
+
 def test_releases_and_rollback_read_past_a_damaged_history(tmp_path, monkeypatch):
     """`vend releases` and `vend rollback` skip an unreadable line of releases.jsonl and name it (no traceback)."""
     from tests.deploy.revisions import MINIMAL
@@ -77,7 +98,7 @@ def test_releases_and_rollback_read_past_a_damaged_history(tmp_path, monkeypatch
     warning = (f"warning: {history}:2: not a readable release record (not JSON: a truncated write?); skipped\n")
     listed = CliRunner().invoke(cli, ["releases", str(config)])
     assert (listed.exit_code, listed.stdout, listed.stderr) == (0, (
-        f"-  -  {'b' * 12}  Failed (failed on -; rolled back to -)  by -\n"
+        f"-  -  {'b' * 12}  Failed\n"
         f"2026-01-01T00:00:00Z  d-1  {'a' * 12}  Succeeded  by ann\n"), warning)
     back = CliRunner().invoke(cli, ["rollback", str(config), "--hosts", str(tmp_path / "none.yaml")])
     assert (back.exit_code, back.stderr) == (1, warning + "Error: no earlier good revision to roll back to "

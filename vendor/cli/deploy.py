@@ -170,7 +170,8 @@ def releases(config: str, hosts_file: str | None, engine: str) -> None:
         click.echo("no deployments yet")
     for r in reversed(history):
         extra = f" ({r.detail})" if r.detail else ""
-        click.echo(f"{r.at}  {r.deployment_id}  {r.revision[:12]}  {r.status}{extra}  by {r.who or '-'}")
+        by = f"  by {r.who}" if r.who else ""
+        click.echo(f"{r.at}  {r.deployment_id}  {r.revision[:12]}  {r.status}{extra}{by}")
 
 
 @click.command()

@@ -99,11 +99,19 @@ class SshEngine:
         self.state.reap_stale_lock()  # a vend killed mid-deployment: recorded as Interrupted
         out = []
         for r in self.state.releases():
-            detail = (f"failed on {r.get('failed_host') or '-'}; rolled back to {(r.get('rolled_back_to') or '-')[:12]}"
-                      if r["status"] == "Failed" else r.get("message") or "" if r["status"] == "Interrupted" else "")
+            detail = (_failure(r) if r["status"] == "Failed"
+                      else r.get("message") or "" if r["status"] == "Interrupted" else "")
             out.append(Release(r.get("at") or "-", r.get("deployment_id") or "-", r["revision"], r["status"], detail,
                                r.get("who") or ""))
         return out
+
+
+def _failure(record: dict) -> str:
+    """`failed on web2; rolled back to 1a2b3c4d5e6f` with what the record knows (no placeholders)."""
+    host, back = record.get("failed_host"), record.get("rolled_back_to")
+    if not host:
+        return f"rolled back to {back[:12]}" if back else ""
+    return f"failed on {host}; " + (f"rolled back to {back[:12]}" if back else "not rolled back")
 
 
 class CodeDeployEngine:
