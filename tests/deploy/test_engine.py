@@ -70,6 +70,7 @@ def test_hook_over_its_timeout_is_killed_with_its_process_group(tmp_path, host):
         outcome = HostDeployer(conn, _deployment(4)).deploy(bundle.data, bundle.appspec)
         assert not outcome.ok
         assert outcome.message == "AfterInstall: scripts/extra.sh timed out after 2s and was killed"
+        assert 2 <= outcome.hook_seconds < 30  # the hook ran for its timeout: not "hook scripts 0.0s" (issue 21)
         child = run(conn, ["cat", "/tmp/child.pid"], timeout=10).stdout.strip()
         assert not run(conn, alive_argv(child), timeout=10).ok, "the hook's child survived"
 

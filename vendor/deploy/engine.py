@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
@@ -125,7 +126,12 @@ class HostDeployer:
         else:
             archive = previous[0] if step.previous else self.archive
             for script in spec.scripts(step.event):
-                outcome.hook_seconds += self._hook(step.event, archive, script)
+                started = time.monotonic()
+                try:
+                    outcome.hook_seconds += self._hook(step.event, archive, script)
+                except DeploymentFailed:  # a hook that failed or timed out ran too: count its time
+                    outcome.hook_seconds += time.monotonic() - started
+                    raise
 
     def _guard(self, event: str, action: Callable[[], None]) -> None:
         try:
