@@ -120,3 +120,22 @@ def test_service_and_systemctl_run_a_packages_init_script(host):
 def test_what_the_stand_in_does_not_do_is_said_naming_it(host, script, code, message):
     done = sh(host, script)
     assert (done.exit_code, done.stderr) == (code, f"vend sandbox (no systemd on this host): systemctl stand-in: {message}\n")
+
+
+FORKING = """\
+[Service]
+Type=forking
+PIDFile=/run/{name}.pid
+ExecStart=/bin/sh -c 'python3 -m http.server 8082 --bind 127.0.0.1 >/dev/null 2>&1 & echo $! > /run/{name}.pid'
+ExecReload=/bin/kill -0 $MAINPID
+"""
+
+
+def test_systemctl_runs_a_forking_unit_by_its_pid_file(host):
+    # as Debian's nginx.service (Type=forking, PIDFile=/run/nginx.pid) is: the static-site stack's server
+    name = f"fork{uuid.uuid4().hex[:6]}"
+    done = sh(host, f"cat > /lib/systemd/system/{name}.service <<'EOF'\n{FORKING.format(name=name)}EOF\n"
+                    f"systemctl start {name} && systemctl is-active {name} && curl -s --retry 10 --retry-connrefused -o /dev/null "
+                    f"-w '%{{http_code}}\\n' http://127.0.0.1:8082/ && systemctl reload {name} && systemctl stop {name} "
+                    f"&& systemctl is-active {name}", timeout=60)
+    assert (done.stdout, done.stderr) == ("active\n200\ninactive\n", "")

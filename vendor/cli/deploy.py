@@ -12,6 +12,7 @@ from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.aws_flags import aws_flags
 from vendor.cli.engines import ENGINE, app_is_deployed, aws_errors, codedeploy_engine, engine_kind
+from vendor.cli.hook_notes import HookNotes, NotedRollout
 from vendor.cli.errors import user_errors
 from vendor.cli.runtime_env import env_file_for
 from vendor.config.loader import ConfigFile, load_config
@@ -45,7 +46,7 @@ def group_state(cf: ConfigFile) -> GroupState:
     return GroupState(default_state_dir(), base(cf.config))
 
 
-def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, rollback: bool) -> Rollout:
+def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, rollback: bool) -> NotedRollout:
     c = cf.config
     key = cf.base_dir / c.deploy.ssh.key_file if c.deploy.ssh.key_file else None
     if hosts_file:
@@ -67,9 +68,10 @@ def rollout_for(cf: ConfigFile, hosts_file: str | None, strategy: str | None, ro
         inner = TargetGroupTraffic(clients.client("elbv2", region=c.region), tg_arns[0], c.routing.port,
                                    **({"target_of": lambda h: target_of(h.name)} if target_of else {}))
         traffic = HealthGatedTraffic(inner, HealthCheck.from_routing(c.routing), grace=c.deploy.health_check_grace_seconds)
-    return Rollout(hosts, _group(cf, hosts_file), group_state(cf), traffic=traffic, strategy=strategy or c.deploy.strategy,
-                   auto_rollback=rollback and c.deploy.auto_rollback,
-                   on_output=lambda host, line: click.echo(f"  {host} | {line}"), env_file=env_file)
+    notes = HookNotes(lambda host, line: click.echo(f"  {host} | {line}"))
+    return NotedRollout(Rollout(hosts, _group(cf, hosts_file), group_state(cf), traffic=traffic,
+                                strategy=strategy or c.deploy.strategy, auto_rollback=rollback and c.deploy.auto_rollback,
+                                on_output=notes, env_file=env_file), notes)
 
 
 def _report(result: RolloutResult, echo=click.echo) -> None:
