@@ -139,3 +139,11 @@ def test_systemctl_runs_a_forking_unit_by_its_pid_file(host):
                     f"-w '%{{http_code}}\\n' http://127.0.0.1:8082/ && systemctl reload {name} && systemctl stop {name} "
                     f"&& systemctl is-active {name}", timeout=60)
     assert (done.stdout, done.stderr) == ("active\n200\ninactive\n", "")
+
+
+def test_a_session_on_the_host_has_a_clean_environment_not_this_machines(host):
+    # sshd builds each session's environment itself: nothing of the process that started the host
+    # (pip's wheel directory, a virtualenv, vend's settings) reaches the hooks the agent runs
+    names = sorted(line.split("=", 1)[0] for line in sh(host, "env").stdout.splitlines())
+    assert names == ["HOME", "LOGNAME", "MAIL", "PATH", "PWD", "SHELL", "SHLVL", "SSH_CLIENT", "SSH_CONNECTION", "USER", "_"]
+    assert sh(host, "echo $PATH; echo $HOME").stdout == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n/root\n"
