@@ -147,3 +147,22 @@ def test_a_session_on_the_host_has_a_clean_environment_not_this_machines(host):
     names = sorted(line.split("=", 1)[0] for line in sh(host, "env").stdout.splitlines())
     assert names == ["HOME", "LOGNAME", "MAIL", "PATH", "PWD", "SHELL", "SHLVL", "SSH_CLIENT", "SSH_CONNECTION", "USER", "_"]
     assert sh(host, "echo $PATH; echo $HOME").stdout == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n/root\n"
+
+
+def test_a_hook_with_runas_the_images_user_runs_as_it(host, tmp_path):
+    # issue 21: "runuser: user ubuntu does not exist" on the sandbox host
+    from tests.deploy.revisions import python_revision
+    from vendor.deploy.bundle import build_bundle
+    from vendor.deploy.history import GroupState
+    from vendor.deploy.rollout import Group, Rollout
+
+    revision = python_revision(tmp_path / "rev", extra_hook=("AfterInstall", 'echo "as $(id -un): $(sudo -n id -un)"', 60))
+    appspec = revision / "appspec.yml"
+    appspec.write_text(appspec.read_text().replace("      timeout: 60\n", "      timeout: 60\n      runas: ubuntu\n", 1))
+    lines = []
+    rollout = Rollout([host], Group("shop-app", "shop-staging", "g-shop"), GroupState(tmp_path / "state", "shop-staging"),
+                      on_output=lambda h, line: lines.append(line))
+    bundle = build_bundle(revision)
+    result = rollout.deploy(bundle.data, bundle.sha256)
+    assert result.ok, result.message
+    assert "AfterInstall: as ubuntu: root" in lines
