@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vendor.cli.hook_notes import NO_INTERNET_NOTE, HookNotes, NotedRollout
+from vendor.cli.hook_notes import NO_INTERNET_NOTE, NO_SYSTEMD_NOTE, HookNotes, NotedRollout
 from vendor.deploy.bundle import build_bundle
 from vendor.deploy.history import GroupState
 from vendor.deploy.rollout import Group, Rollout, RolloutResult
@@ -27,6 +27,14 @@ def test_name_lookup_failures_are_told_as_no_internet(line):
     assert printed == [("web1", f"BeforeInstall: {line}")]
     assert failed.message == f"BeforeInstall: scripts/install.sh exited with 100; note: {NO_INTERNET_NOTE}"
     assert notes.annotate(RolloutResult("d-1", "r", ok=True)).message == ""
+
+
+def test_other_systemd_tools_are_told_as_not_stood_in():
+    notes = HookNotes(lambda host, text: None)
+    notes("web1", "ApplicationStart: System has not been booted with systemd as init system (PID 1). Can't operate.")
+    notes("web1", "ApplicationStart: Failed to connect to bus: Host is down")
+    failed = notes.annotate(RolloutResult("d-1", "r", ok=False, message="ApplicationStart: scripts/start.sh exited with 1"))
+    assert failed.message == f"ApplicationStart: scripts/start.sh exited with 1; note: {NO_SYSTEMD_NOTE}"
 
 
 @pytest.fixture(scope="module")

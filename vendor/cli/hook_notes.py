@@ -19,10 +19,14 @@ NO_INTERNET = re.compile(
     r"|unable to resolve host address|Failed to establish a new connection: \[Errno -?\d+\]"
     r"|Network is unreachable|No route to host", re.IGNORECASE)
 STAND_IN = re.compile(r"vend sandbox \(no systemd on this host\): systemctl stand-in: (.+)")
+# what systemd's other tools (hostnamectl, timedatectl, loginctl, systemd-run, ...) say without it
+NO_SYSTEMD = re.compile(r"System has not been booted with systemd as init system|Failed to connect to bus")
 NO_INTERNET_NOTE = ("the hook's output shows failed name lookups or connections: the host reaches no internet "
                     "(sandbox hosts never do), so nothing can be downloaded while deploying; bake what the hook "
                     "installs into the image (image/packages, image/scripts)")
 STAND_IN_NOTE = "the hook met vend's systemctl stand-in (sandbox hosts have no systemd): {}"
+NO_SYSTEMD_NOTE = ("the hook needs systemd, which sandbox hosts do not run: vend stands in for systemctl and "
+                   "service only (start, stop, restart, reload, status of services)")
 
 Output = Callable[[str, str], None]
 
@@ -39,6 +43,8 @@ class HookNotes:
         stand_in = STAND_IN.search(line)
         if stand_in:
             self.notes[STAND_IN_NOTE.format(stand_in[1].strip())] = None
+        elif NO_SYSTEMD.search(line):
+            self.notes[NO_SYSTEMD_NOTE] = None
         elif NO_INTERNET.search(line):
             self.notes[NO_INTERNET_NOTE] = None
 
