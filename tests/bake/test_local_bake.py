@@ -156,3 +156,21 @@ def test_a_directory_in_image_files_is_baked_with_its_tree(world, tmp_path):
     assert (layer / "var/www/shop/index.html").read_text() == "<h1>shop</h1>\n"
     assert (layer / "var/www/shop/css/app.css").read_text() == "h1 { color: teal }\n"
     assert (layer / "etc/shop/motd").read_text() == "Welcome to the shop image\n"
+
+
+def test_the_services_of_the_images_packages_start_when_a_host_boots_from_it(world, tmp_path):
+    # on Ubuntu, installing apache2 enables it: an instance of the image serves at boot, before any
+    # deployment (a revision that only copies pages into /var/www/html relies on that)
+    result, output = world["bake"](variant(tmp_path, "  packages: []\n", "  packages: [apache2]\n"))
+    assert "\nservices the image's packages enable at boot: apache-htcacheclean, apache2\n" in output
+    layer = world["store"].path(result.ami.id)
+    assert sorted(os.listdir(layer / "var/lib/vend-services/enabled")) == ["apache-htcacheclean", "apache2"]
+    hosts = world["hosts"]
+    (instance,) = hosts.start(1, names=["apache-image"], lower_dir=[world["store"].mount(result.ami.id), "/"])
+    try:
+        with connect(instance) as conn:
+            answered = run(conn, ["curl", "-s", "--retry", "10", "--retry-connrefused", "-o", "/dev/null",
+                                  "-w", "%{http_code}", "http://127.0.0.1/"], timeout=60)
+            assert answered.stdout == "200"
+    finally:
+        hosts.stop("apache-image")

@@ -166,3 +166,20 @@ def test_a_hook_with_runas_the_images_user_runs_as_it(host, tmp_path):
     result = rollout.deploy(bundle.data, bundle.sha256)
     assert result.ok, result.message
     assert "AfterInstall: as ubuntu: root" in lines
+
+
+def test_services_enabled_in_the_image_run_when_a_host_boots_from_it(local_hosts_factory):
+    # as an instance boots with the services its image enabled (the bake's `systemctl enable`, or a
+    # package's default such as apache2's): otherwise a revision that only copies files fails here
+    hosts = local_hosts_factory(1, image_user="ubuntu")
+    build = hosts.hosts[0]
+    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "")
+    setup = (f"mkdir -p /srv/web && chown ubuntu /srv/web && cat > /etc/systemd/system/web.service <<'EOF'\n"
+             f"{unit}EOF\nsystemctl enable web")
+    enabled = sh(build, setup)
+    assert (enabled.exit_code, enabled.stderr) == (0, "vend sandbox (no systemd on this host): systemctl stand-in: "
+                                                      "enable web.service: it starts when the host boots\n")
+    hosts.stop(build.name)
+    (instance,) = hosts.start(1, names=["booted"], lower_dir=[hosts.upper_dir(build.name), "/"])
+    assert wait_for(f"http://{instance.address}:8081/index.html") == "hello from the unit\n"
+    assert sh(instance, "systemctl is-active web; systemctl disable web").stdout == "active\n"

@@ -72,12 +72,16 @@ class LocalSession:
     config: Config
     host_name: str
     variables: Sequence[tuple[str, str]] = field(default_factory=list)
+    packages: Sequence[str] = ()
+    say: Say = lambda text: None
 
     def finish(self, build: Finished) -> Ami:
         hosts, store = self.target.hosts, self.target.layers
         built = only_build(build.manifest)
         if built.builder_type != "null":
             raise BakeError(f"{build.manifest}: expected a null build on the local host, got {built.builder_type}")
+        enabled = _enable_package_services(hosts.host(self.host_name), self.packages)
+        self.say(f"services the image's packages enable at boot: {', '.join(enabled) or '(none)'}")
         hosts.stop(self.host_name)  # the disk stays: its upper layer is the image's content
         staging = store.stage(hosts.upper_dir(self.host_name))
         try:
@@ -123,7 +127,7 @@ class LocalTarget:
                 ("build_host", host.address), ("build_port", str(host.port)), ("build_user", host.user),
                 ("build_private_key_file", str(host.key_path)), ("execute_command", ROOT_EXECUTE),
                 ("packages", json.dumps([])),
-            ])
+            ], packages=wanted, say=say)
         finally:
             if self.hosts.running(name):
                 self.hosts.stop(name)
@@ -143,3 +147,25 @@ def _missing_packages(host, wanted: list[str]) -> list[str]:
     installed = {line.split("\t")[0] for line in result.stdout.splitlines()
                  if len(line.split("\t")) == 2 and line.split("\t")[1].startswith("ii")}
     return [p for p in wanted if p not in installed]
+
+
+# Each package's services, as apt on Ubuntu enables them when it installs the package: their unit
+# files (not templates) and init scripts. The stand-in for systemctl starts them as a host boots.
+ENABLE_SERVICES = r"""set -eu
+for pkg in "$@"; do dpkg-query -L "$pkg" 2>/dev/null || true; done \
+  | sed -n -e 's|^/lib/systemd/system/\([^/@]*\)\.service$|\1|p' -e 's|^/usr/lib/systemd/system/\([^/@]*\)\.service$|\1|p' \
+           -e 's|^/etc/init\.d/\([^/]*\)$|\1|p' \
+  | sort -u | while IFS= read -r name; do
+      mkdir -p /var/lib/vend-services/enabled && touch "/var/lib/vend-services/enabled/$name" && echo "$name"
+    done
+"""
+
+
+def _enable_package_services(host, packages: Sequence[str]) -> list[str]:
+    if not packages:
+        return []
+    with connect(host) as conn:
+        result = run(conn, ["sh", "-c", ENABLE_SERVICES, "-", *packages], timeout=30)
+    if not result.ok:
+        raise BakeError(f"recording the services of {', '.join(packages)} on the build host failed: {result.stderr.strip()}")
+    return sorted(result.stdout.split())

@@ -160,6 +160,10 @@ IMAGE_TOP_LEVEL = frozenset({"bin", "boot", "dev", "etc", "home", "lib", "lib32"
                              "media", "mnt", "opt", "proc", "root", "run", "sbin", "snap", "srv", "sys", "tmp",
                              "usr", "var"})
 STAND_INS = ("usr/bin/systemctl", "usr/sbin/service")  # vend's stand-in for both (no systemd on the hosts)
+STAND_INS_PATH = "/usr/bin/systemctl"
+ENABLED_DIR = "/var/lib/vend-services/enabled"  # the stand-in's record of enabled services
+BOOT_LOG_DIR = "/var/log/vend-services"
+SERVICE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def hidden_top_level(names: list[str]) -> list[str]:
@@ -203,6 +207,13 @@ def launch_script(
         f"if [ -d {q(m + '/sys')} ]; then mount -t sysfs sysfs {q(m + '/sys')}; fi",
         f"if [ -d {q(m + '/dev')} ]; then mount --rbind /dev {q(m + '/dev')}; fi",
         f"hostname {q(name)}",
+        # the services the image enabled start as the host boots (vend's systemctl stand-in), in
+        # the background with a clean environment; their output is the host's boot log
+        f"if [ -d {q(m + ENABLED_DIR)} ] && [ -x {q(m + STAND_INS_PATH)} ]; then",
+        f"    env -i PATH={SERVICE_PATH} LANG=C.UTF-8 chroot {q(m)} /bin/sh -c "
+        f"{q(f'mkdir -p {BOOT_LOG_DIR} && exec {STAND_INS_PATH} vend-boot >>{BOOT_LOG_DIR}/boot.log 2>&1')} "
+        "</dev/null >/dev/null 2>&1 &",
+        "fi",
         f"exec chroot {q(m)} /usr/sbin/sshd -D -e -f {SSHD_CONFIG}",
         "",
     ])

@@ -13,7 +13,8 @@ From a unit file it runs ExecStartPre/ExecStart/ExecStartPost/ExecReload/ExecSto
 Group, WorkingDirectory, Environment, EnvironmentFile and RuntimeDirectory, for Type simple,
 exec, notify, idle, forking and oneshot; output goes to /var/log/vend-services/NAME.log (no
 journal). It says so, naming itself, for what it does not do: other unit types, other commands,
-directives it ignores (no restart on failure, no sandboxing), and services do not start at boot.
+directives it ignores (no restart on failure, no sandboxing). Services enabled (`systemctl enable`,
+or a package's default, recorded by the local bake) start when the host boots: `systemctl vend-boot`.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ INIT_DIR = "/etc/init.d"
 STATE = "/run/vend-services"
 LOGS = "/var/log/vend-services"
 ENABLED = "/var/lib/vend-services/enabled"
+BOOT = "vend-boot"  # vend's launch script: start the enabled services (not a systemctl command)
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 START_TIMEOUT = 90.0
 STOP_TIMEOUT = 10.0
@@ -439,12 +441,27 @@ def act(action: str, names: list[str], now: bool, quiet: bool) -> int:
                 _write(marker, "")
             elif os.path.exists(marker):
                 os.unlink(marker)
-            note(f"{action} {service.unit}: recorded only; services do not start when a sandbox host boots")
+            note(f"{action} {service.unit}: " + ("it starts when the host boots" if action == "enable"
+                                                 else "it no longer starts when the host boots"))
             code = (service.start() if action == "enable" else service.stop()) if now else 0
         else:
             raise Refused(f"{action!r} is not supported")
         worst = worst or code
     return worst
+
+
+def boot() -> int:
+    """What the host runs as it boots (vend's launch script): start every enabled service, as
+    systemd starts an instance's; one that fails is reported in the boot log and the rest go on."""
+    names = sorted(os.listdir(ENABLED)) if os.path.isdir(ENABLED) else []
+    for name in names:
+        try:
+            code = Service(name).start()
+        except Refused as e:
+            note(f"boot: {e}")
+            continue
+        print(f"boot: {name} {'started' if code == 0 else f'failed to start (exit code {code})'}", flush=True)
+    return 0
 
 
 def systemctl(args: list[str]) -> int:
@@ -458,6 +475,8 @@ def systemctl(args: list[str]) -> int:
     if not words:
         raise Refused("listing units is not supported; name a service (systemctl status NAME)")
     action = words[0]
+    if action == BOOT and len(words) == 1:
+        return boot()
     if action not in ACTIONS:
         raise Refused(f"'systemctl {action}' is not supported (supported: {', '.join(ACTIONS)})")
     return act(action, words[1:], "--now" in options, "-q" in options or "--quiet" in options)
