@@ -160,6 +160,14 @@ IMAGE_TOP_LEVEL = frozenset({"bin", "boot", "dev", "etc", "home", "lib", "lib32"
                              "media", "mnt", "opt", "proc", "root", "run", "sbin", "snap", "srv", "sys", "tmp",
                              "usr", "var"})
 STAND_INS = ("usr/bin/systemctl", "usr/sbin/service")  # vend's stand-in for both (no systemd on the hosts)
+STAND_IN_LIB = "usr/lib/vend-systemctl"  # holds the vend_systemctl package (vendor/sandbox/vend_systemctl)
+STAND_IN_WRAPPER = f"""#!/usr/bin/python3 -B
+# vend sandbox: the stand-in for systemctl and service (this host has no systemd); see /{STAND_IN_LIB}
+import sys
+sys.path.insert(0, "/{STAND_IN_LIB}")
+from vend_systemctl.cli import main
+sys.exit(main(sys.argv))
+"""
 STAND_INS_PATH = "/usr/bin/systemctl"
 ENABLED_DIR = "/var/lib/vend-services/enabled"  # the stand-in's record of enabled services
 BOOT_LOG_DIR = "/var/log/vend-services"

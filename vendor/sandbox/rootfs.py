@@ -71,9 +71,11 @@ def prepare_base(base: Path, real_root: Path = Path("/")) -> Path:
     for name in layout.hidden_top_level(os.listdir(real_root)):
         os.mknod(base / name, 0o600 | stat.S_IFCHR, os.makedev(0, 0))
     _write(base / "etc/resolv.conf", layout.resolv_conf(), 0o644)
-    stand_in = Path(__file__).with_name("service_stand_in.py").read_text()
+    package = Path(__file__).with_name("vend_systemctl")
+    for module in sorted(package.glob("*.py")):
+        _write(base / layout.STAND_IN_LIB / "vend_systemctl" / module.name, module.read_text(), 0o644)
     for rel in layout.STAND_INS:
-        _write(base / rel, stand_in, 0o755)
+        _write(base / rel, layout.STAND_IN_WRAPPER, 0o755)
     return base
 
 
