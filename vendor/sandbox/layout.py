@@ -179,6 +179,16 @@ def hidden_top_level(names: list[str]) -> list[str]:
     return sorted(n for n in names if n not in IMAGE_TOP_LEVEL)
 
 
+APT_OFFLINE = "etc/apt/apt.conf.d/99vend-sandbox-no-internet"
+
+
+def apt_offline() -> str:
+    """apt retries each failed download 3 times with back-off (~10 s for `apt-get update`): with no
+    internet there is nothing to wait for."""
+    return ("// vend sandbox host: no internet; fail downloads at once (bake packages into the image)\n"
+            'Acquire::Retries "0";\n')
+
+
 def resolv_conf() -> str:
     """The hosts have no internet: name lookups go to a resolver that is not there, inside the
     host's own namespace, so they fail at once instead of after the resolver's 5 s x 2 x N."""

@@ -71,6 +71,8 @@ def prepare_base(base: Path, real_root: Path = Path("/")) -> Path:
     for name in layout.hidden_top_level(os.listdir(real_root)):
         os.mknod(base / name, 0o600 | stat.S_IFCHR, os.makedev(0, 0))
     _write(base / "etc/resolv.conf", layout.resolv_conf(), 0o644)
+    if (real_root / "etc/apt/apt.conf.d").is_dir():
+        _write(base / layout.APT_OFFLINE, layout.apt_offline(), 0o644)
     package = Path(__file__).with_name("vend_systemctl")
     for module in sorted(package.glob("*.py")):
         _write(base / layout.STAND_IN_LIB / "vend_systemctl" / module.name, module.read_text(), 0o644)
