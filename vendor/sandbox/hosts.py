@@ -4,6 +4,12 @@ Each host is a network namespace on a bridge, a PID/mount/UTS namespace, an over
 directory (by default the real `/`) with its own upper layer, chrooted, running `sshd -D` on
 its namespace address, port 22. Root logs in with the run's ed25519 key only; with `user=`, that
 user does (key only, passwordless sudo, as a cloud image's default user) and hosts are reached as it.
+`image_user=` (the config's image/ssh_username) gives every host the image's default user too.
+
+Below a host's image, right above `/`, lies the run's base layer (rootfs.prepare_base): `/` as
+an instance sees it (this machine's homes, caches, /opt, /usr/local, /run, /tmp hidden), a
+resolver that is not there, and vend's systemctl/service stand-in. Nothing beyond the subnet is
+routed: the hosts have no internet, and what tries fails at once.
 
     with LocalHosts() as hosts:
         web1, web2 = hosts.start(2)
