@@ -108,3 +108,7 @@ def test_the_hosts_resolver_is_not_there_and_gives_up_at_once():
 def test_what_a_cloud_image_has_not_at_the_top_level_is_hidden():
     assert layout.hidden_top_level(["usr", "work", "etc", "old_root", "container_info.json", "lost+found"]) == [
         "container_info.json", "old_root", "work"]
+
+
+def test_every_user_name_a_config_may_give_is_a_user_a_host_can_have():
+    assert layout.check_user("a" * 32) == "a" * 32  # config/patterns.UNIX_USER allows 32 characters

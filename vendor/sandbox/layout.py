@@ -110,7 +110,7 @@ def sshd_config(address: str, user: str = "root") -> str:
     ])
 
 
-USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")  # as config/patterns.UNIX_USER
 FIRST_UID = 1000
 
 
