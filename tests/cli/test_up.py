@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.cli import sandbox_cli
+from tests.cli.sandbox_cli import REPO, VEND, vend
 from tests.browser import decide_in_browser, missing as browser_missing
 from vendor.approvals import outbox
 from vendor.approvals.settings import Settings
@@ -33,9 +34,7 @@ from vendor.sandbox import emulator, environments, netns, services
 from vendor.sandbox.hosts import missing_requirements
 from vendor.sandbox.rootfs import mounts_under
 
-REPO = Path(__file__).resolve().parents[2]
 CONFIG = "configs/acme-production.yaml"
-VEND = str(Path(sys.executable).with_name("vend"))
 HOST = "shop.acme.example"
 BUCKET = "vend-acme-production-123456789012-artifacts"
 
@@ -60,16 +59,9 @@ pytestmark = [pytest.mark.root, pytest.mark.skipif(_why_not() is not None, reaso
 
 @pytest.fixture
 def sandbox(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VEND_"))}
-    env["VEND_STATE_DIR"] = str(tmp_path / "state")
-    try:
-        yield env, tmp_path
-    finally:
-        subprocess.run([VEND, "down", CONFIG], cwd=REPO, env=env, capture_output=True, timeout=120)
+    with sandbox_cli.sandbox(tmp_path, CONFIG) as running:
+        yield running
 
-
-def vend(env, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([VEND, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def sql(db, statement: str) -> subprocess.CompletedProcess:
@@ -84,15 +76,8 @@ def git(repo: Path, *args: str) -> None:
                    cwd=repo, check=True, capture_output=True)
 
 
-def front_door(url: str) -> tuple[int, str]:
-    request = urllib.request.Request(url + "/", headers={"Host": HOST})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except OSError as e:
-        return 0, str(e)
+def front_door(url: str, path: str = "/") -> tuple[int, str]:
+    return sandbox_cli.front_door(url, HOST, path)
 
 
 def approve_emailed_link(state: Path, seen: int) -> str:

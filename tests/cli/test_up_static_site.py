@@ -11,22 +11,19 @@ import queue
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.cli import sandbox_cli
+from tests.cli.sandbox_cli import REPO, VEND, vend
 from vendor.sandbox import environments, services
 from vendor.sandbox.hosts import missing_requirements
 
-REPO = Path(__file__).resolve().parents[2]
 CONFIG = str(Path(__file__).with_name("configs") / "initech-development.yaml")
-VEND = str(Path(sys.executable).with_name("vend"))
 HOST = "www.initech.example"
 
 
@@ -50,25 +47,12 @@ def test_setup_installs_what_every_stacks_image_needs():
 
 @pytest.fixture
 def sandbox(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VEND_"))}
-    env["VEND_STATE_DIR"] = str(tmp_path / "state")
-    try:
-        yield env, tmp_path
-    finally:
-        subprocess.run([VEND, "down", CONFIG], cwd=REPO, env=env, capture_output=True, timeout=120)
-
-
-def vend(env, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([VEND, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    with sandbox_cli.sandbox(tmp_path, CONFIG) as running:
+        yield running
 
 
 def front_door(url: str, path: str = "/") -> tuple[int, str]:
-    request = urllib.request.Request(url + path, headers={"Host": HOST})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    return sandbox_cli.front_door(url, HOST, path)
 
 
 class Lines:
