@@ -74,7 +74,12 @@ def release_stage() -> None:
 @user_errors
 @stack_errors
 def plan(config: str, source: str, out: str, profile, region, shared_certificate) -> None:
-    """Bake and Plan CONFIG (a path inside --source); write the plan artifact to --out."""
+    """Bake and Plan CONFIG (a path inside --source); write the plan artifact to --out.
+
+    \b
+    Example (what the Plan build runs, in the extracted source):
+      vend release-stage plan configs/acme-production.yaml --out .vend-plan
+    """
     src = _source(source, config)
     target = resolve_target(profile, start_emulator)
     settings = _settings(target)
@@ -97,7 +102,12 @@ def plan(config: str, source: str, out: str, profile, region, shared_certificate
 @user_errors
 @stack_errors
 def apply(config: str, source: str, plan_file: str, profile, region, shared_certificate) -> None:
-    """Apply exactly the plan artifact --plan to CONFIG's environment; nothing when AWS drifted."""
+    """Apply exactly the plan artifact --plan to CONFIG's environment; nothing when AWS drifted.
+
+    \b
+    Example (what the Apply build runs, with the approved plan as its second input):
+      vend release-stage apply configs/acme-production.yaml --plan "$CODEBUILD_SRC_DIR_plan/plan.json"
+    """
     try:
         artifact = plan_artifact.read(Path(plan_file))
     except plan_artifact.PlanArtifactError as e:
