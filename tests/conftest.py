@@ -28,6 +28,19 @@ _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
 TEST_SLOTS = TEST_SLOTS[_WORKER * 8 % 32:] + TEST_SLOTS[:_WORKER * 8 % 32]
 
 
+# The longest files (end-to-end flows), started first so that parallel workers finish together:
+# scripts/test keeps each file in one worker and hands files out in collection order
+# (--dist loadfile --no-loadscope-reorder).
+RUN_FIRST = ("tests/cli/test_up.py", "tests/aws/test_stack_e2e.py", "tests/cli/test_up_static_site.py",
+             "tests/cli/test_stack_cmds.py", "tests/aws/test_approvals_service_e2e.py",
+             "tests/pipeline/test_infra_e2e.py", "tests/deploy/test_rollout_faults.py", "tests/cli/test_deploy_cmds.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {path: n for n, path in enumerate(RUN_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(RUN_FIRST)))  # stable
+
+
 @pytest.fixture(scope="session")
 def local_host_slots() -> list[tuple[str, str]]:
     """(prefix, subnet) pairs tests may use for LocalHosts; skips where hosts cannot run."""
