@@ -9,23 +9,50 @@ The last KEEP_REVISIONS deployment directories of a group are kept.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
 from vendor.deploy.appspec import AppSpec, parse_appspec
-from vendor.deploy.env_file import EnvFile, write as write_env_file
+from vendor.deploy.env_file import EnvFile
 from vendor.deploy.lifecycle import Step, hook_env, steps
-from vendor.ssh import CommandTimeout, Connection, SSHError, run, upload_bytes
+from vendor.deploy.stretch import Plan, Stream, stretches
+from vendor.ssh import CommandTimeout, Connection, SSHError, TransferError, run, upload_bytes
 
 DEPLOYMENT_ROOT = "/opt/codedeploy-agent/deployment-root"
 AGENT_PATH = "/opt/codedeploy-agent/vend-host-agent.py"
 KEEP_REVISIONS = 5
 AGENT_SOURCE = Path(__file__).with_name("host_agent.py")
+AGENT_HASH = hashlib.sha256(AGENT_SOURCE.read_bytes()).hexdigest()  # uploaded only when the host's differs
+STAGING_ROOT = "/opt/codedeploy-agent/vend-staged"  # <group id>/<deployment id>: bundles ahead of a host's turn
 COMMAND_MARGIN = 30  # seconds the SSH call waits beyond a hook's own timeout
+
+# Run by the host's python3 before the agent is known to be there (standard library only):
+# argv[1] = {"mkdir": [...], "clear": DIR, "agent", "pointer"} -> one JSON line.
+PROBE = """
+import hashlib, json, os, shutil, sys
+a = json.loads(sys.argv[1])
+shutil.rmtree(a["clear"], ignore_errors=True)
+for d in a["mkdir"]:
+    os.makedirs(d, exist_ok=True)
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+agent = read(a["agent"])
+pointer = (read(a["pointer"]) or b"").decode().strip()
+spec = None
+if pointer:
+    spec = read(os.path.join(pointer, "appspec.yml"))
+    spec = spec if spec is not None else read(os.path.join(pointer, "appspec.yaml"))
+print(json.dumps({"agent": agent and hashlib.sha256(agent).hexdigest(), "pointer": pointer,
+                  "appspec": None if spec is None else spec.decode("utf-8", "replace")}))
+"""
 
 Output = Callable[[str, str], None]  # (host name, line)
 
@@ -71,6 +98,16 @@ class DeploymentFailed(Exception):
 
 
 class HostDeployer:
+    """Deploys one revision to one host over one connection.
+
+    `prepare` does what needs no hook and switches nothing: it reads the host's state in one exec
+    (agent version, last successful install and its appspec), uploads the agent only when its
+    hash differs, and puts the bundle on the host: next to the deployment (unpacked by
+    DownloadBundle) or, with `stage=True`, unpacked in a staging place ahead of the host's turn
+    (the rollout does this on the next host while the current one deploys). `deploy` then runs
+    each stretch of the lifecycle between traffic changes as one agent run (stretch.py).
+    """
+
     def __init__(self, conn: Connection, deployment: Deployment, traffic: Traffic | None = None,
                  on_output: Output | None = None, env_file: EnvFile | None = None):
         self.conn, self.d = conn, deployment
@@ -83,20 +120,33 @@ class HostDeployer:
         self.log = posixpath.join(self.dir, "logs", "scripts.log")
         self.pointer = posixpath.join(DEPLOYMENT_ROOT, "deployment-instructions",
                                       f"{deployment.group_id}_last_successful_install")
+        self.staging_root = posixpath.join(STAGING_ROOT, deployment.group_id)
+        self.staged = posixpath.join(self.staging_root, deployment.deployment_id)
         # The agent runs as root, as CodeDeploy's does; a login user other than root gets there
         # through sudo (passwordless, as on a cloud image), and uploads go through its home.
         self.sudo = [] if conn.host.user == "root" else ["sudo", "-n", "--"]
+        self.previous: tuple[str, AppSpec] | None = None  # (archive, appspec) of the last good install
+        self.probed = False
+        self.bundle_placed = False
+        self.is_staged = False
 
     def deploy(self, bundle: bytes, appspec: AppSpec) -> HostOutcome:
         outcome = HostOutcome(self.conn.host.name, ok=False)
         try:
-            self._prepare()
-            previous = self._last_successful()
-            for step in steps(first_install=previous is None, traffic_control=not isinstance(self.traffic, NoTraffic)):
-                outcome.events.append(step.event)
-                self._step(step, bundle, appspec if not step.previous else previous[1], previous, outcome)
-            self._agent("prune", group_root=self.group_root, keep=KEEP_REVISIONS, current=self.d.deployment_id)
-            self._sh(["sh", "-c", 'printf "%s\\n" "$1" > "$2.tmp" && mv "$2.tmp" "$2"', "-", self.archive, self.pointer])
+            if not self.bundle_placed:
+                self.prepare(bundle)
+            previous = self.previous
+            lifecycle = steps(first_install=previous is None, traffic_control=not isinstance(self.traffic, NoTraffic))
+            parts = stretches(lifecycle)
+            for n, part in enumerate(parts):
+                if isinstance(part, Step):
+                    outcome.events.append(part.event)
+                    action = self.traffic.block if part.event == "BlockTraffic" else self.traffic.allow
+                    self._guard(part.event, lambda: action(self.conn.host))
+                else:
+                    self._stretch(part, appspec, previous, outcome, last=n == len(parts) - 1)
+            if isinstance(parts[-1], Step):  # the lifecycle ended on a traffic change: record it now
+                self._stretch([], appspec, previous, outcome, last=True)
             outcome.ok = True
         except DeploymentFailed as e:
             outcome.failed_event, outcome.message = e.event, str(e)
@@ -105,33 +155,102 @@ class HostDeployer:
             outcome.failed_event, outcome.message = event, f"{event}: {e}"
         return outcome
 
-    # -- steps ------------------------------------------------------------------------------
+    # -- before the host's turn -------------------------------------------------------------
 
-    def _step(self, step: Step, bundle: bytes, spec: AppSpec, previous, outcome: HostOutcome) -> None:
-        if step.event == "BeforeInstall" and self.env_file is not None:
-            self._guard(step.event, lambda: write_env_file(self.conn, self.env_file))
-        if step.event == "BlockTraffic":
-            self._guard(step.event, lambda: self.traffic.block(self.conn.host))
-        elif step.event == "AllowTraffic":
-            self._guard(step.event, lambda: self.traffic.allow(self.conn.host))
-        elif step.event == "DownloadBundle":
-            self._put(bundle, posixpath.join(self.dir, "bundle.tar.gz"), 0o600, event=step.event)
-            unpacked = self._agent("unpack", event=step.event, bundle=posixpath.join(self.dir, "bundle.tar.gz"),
-                                   archive=self.archive)
-            if unpacked.get("stopped"):  # a hook an interrupted deployment of the group left running
-                self.on_output(self.conn.host.name, f"{step.event}: {unpacked['stopped']}")
-        elif step.event == "Install":
-            self._agent("install", event=step.event, archive=self.archive, group_root=self.group_root,
-                        appspec=_install_spec(spec))
+    def prepare(self, bundle: bytes, *, stage: bool = False) -> None:
+        """The host's state read, the agent current, the bundle on the host (see the class doc)."""
+        self._prepare(stage=stage)
+        if stage:
+            self._put(bundle, posixpath.join(self.staged, "bundle.tar.gz"), 0o600, event="DownloadBundle")
+            self._agent("unpack", event="DownloadBundle", bundle=posixpath.join(self.staged, "bundle.tar.gz"),
+                        archive=posixpath.join(self.staged, "deployment-archive"))
+            self.is_staged = True
         else:
-            archive = previous[0] if step.previous else self.archive
-            for script in spec.scripts(step.event):
-                started = time.monotonic()
-                try:
-                    outcome.hook_seconds += self._hook(step.event, archive, script)
-                except DeploymentFailed:  # a hook that failed or timed out ran too: count its time
-                    outcome.hook_seconds += time.monotonic() - started
-                    raise
+            try:
+                self._put(bundle, posixpath.join(self.dir, "bundle.tar.gz"), 0o600, event="DownloadBundle")
+            except TransferError as e:
+                raise DeploymentFailed("DownloadBundle", str(e)) from e
+        self.bundle_placed = True
+
+    def discard_staged(self) -> None:
+        """Remove this deployment's pre-staged copy (the rollout stopped before this host's turn)."""
+        self._sh(["rm", "-rf", "--", self.staged])
+        self.is_staged = self.bundle_placed = False
+
+    def _prepare(self, stage: bool = False) -> None:
+        """One exec: make the directories, drop staged copies a stopped rollout may have left,
+        read the agent's hash and the last successful install; upload the agent if it differs."""
+        # staging leaves the deployment's own directory alone: it appears on the host's turn
+        args = {"mkdir": [posixpath.dirname(self.pointer), self.staged if stage else posixpath.join(self.dir, "logs")],
+                "clear": self.staging_root, "agent": AGENT_PATH, "pointer": self.pointer}
+        result = run(self.conn, [*self.sudo, "python3", "-c", PROBE, json.dumps(args)], timeout=60)
+        if not result.ok:
+            raise DeploymentFailed("Prepare", f"reading the host's state failed: {result.stderr.strip()}")
+        state = json.loads(result.stdout.strip().splitlines()[-1])
+        if state["agent"] != AGENT_HASH:
+            self._put(AGENT_SOURCE.read_bytes(), AGENT_PATH, 0o755)
+        self.previous = None
+        if state["pointer"] and state["appspec"] is not None:
+            archive = state["pointer"]
+            self.previous = archive, parse_appspec(state["appspec"], f"{self.conn.host.name}:{archive}/appspec.yml",
+                                                   revision=None)
+        self.probed = True
+
+    def _last_successful(self) -> tuple[str, AppSpec] | None:
+        """(archive dir, appspec) of the group's last successful install on this host, if any."""
+        if not self.probed:
+            self._prepare()
+        return self.previous
+
+    # -- one agent run per stretch -----------------------------------------------------------
+
+    def _stretch(self, part: list[Step], spec: AppSpec, previous, outcome: HostOutcome, *, last: bool) -> None:
+        plan = Plan()
+        for step in part:
+            actions = plan.event(step.event)
+            if step.event == "DownloadBundle":
+                actions.append({"adopt": {"staged": self.staged, "directory": self.dir}} if self.is_staged else
+                               {"unpack": {"bundle": posixpath.join(self.dir, "bundle.tar.gz"), "archive": self.archive}})
+            elif step.event == "Install":
+                actions.append({"install": {"archive": self.archive, "group_root": self.group_root,
+                                            "appspec": _install_spec(spec)}})
+            else:
+                if step.event == "BeforeInstall" and self.env_file is not None:
+                    actions.append({"env_file": {"path": self.env_file.path, "group": self.env_file.group,
+                                                 "text": self.env_file.text}})
+                source, archive = (previous[1], previous[0]) if step.previous else (spec, self.archive)
+                for script in source.scripts(step.event):
+                    plan.hook(actions, self._hook_args(step.event, archive, script), script.location)
+        if last:
+            if not plan.events:  # ended on a traffic change: the record needs a run of its own
+                plan.events.append({"event": "", "actions": []})
+            plan.events[-1]["actions"] += [
+                {"prune": {"group_root": self.group_root, "keep": KEEP_REVISIONS, "current": self.d.deployment_id}},
+                {"pointer": {"path": self.pointer, "archive": self.archive}}]
+        if plan.empty:  # no script and no builtin step: nothing to run on the host
+            outcome.events += [e["event"] for e in plan.events]
+            return
+        events: list[str] = []
+        stream = Stream(plan, events, lambda line: self.on_output(self.conn.host.name, line), COMMAND_MARGIN)
+        try:
+            result = run(self.conn, [*self.sudo, "python3", AGENT_PATH, "run"], input=plan.stdin(),
+                         timeout=plan.timeout, deadline=stream.deadline, on_output=stream.feed)
+        except CommandTimeout as e:
+            outcome.hook_seconds += stream.hook_seconds
+            if stream.script is not None:
+                raise DeploymentFailed(stream.event, f"{stream.script} did not finish: {e}") from e
+            raise
+        finally:
+            outcome.events += [e for e in events if e]
+        outcome.hook_seconds += stream.hook_seconds
+        event = stream.event or (part[0].event if part else "Install")
+        if stream.failure:
+            raise DeploymentFailed(*stream.failure)
+        if stream.script is not None and not result.ok:
+            raise DeploymentFailed(event, f"{stream.script} exited with {result.exit_code}")
+        if not result.ok or not stream.done:
+            raise DeploymentFailed(event, result.stderr.strip().splitlines()[-1] if result.stderr.strip()
+                                   else f"the host agent stopped with exit code {result.exit_code}")
 
     def _guard(self, event: str, action: Callable[[], None]) -> None:
         try:
@@ -139,15 +258,18 @@ class HostDeployer:
         except Exception as e:  # a traffic controller's failure fails the event, with its words
             raise DeploymentFailed(event, str(e)) from e
 
-    def _hook(self, event: str, archive: str, script) -> float:
+    def _hook_args(self, event: str, archive: str, script) -> dict:
         env = hook_env(event, deployment_id=self.d.deployment_id, application=self.d.application,
                        group_name=self.d.group_name, group_id=self.d.group_id)
         args = {"script": posixpath.join(archive, script.location), "timeout": script.timeout,
                 "runas": script.runas, "env": env, "log": self.log}
-        if script.sudo:
-            args["sudo"] = True
         if self.env_file is not None:
             args["env_file"] = self.env_file.path
+        return args
+
+    def _hook(self, event: str, archive: str, script) -> float:
+        """One hook script as its own agent run (`vend config set --restart` uses it)."""
+        args = self._hook_args(event, archive, script)
         try:
             result = run(self.conn, [*self.sudo, "python3", AGENT_PATH, "hook", json.dumps(args)],
                          timeout=script.timeout + COMMAND_MARGIN,
@@ -156,19 +278,11 @@ class HostDeployer:
             raise DeploymentFailed(event, f"{script.location} did not finish: {e}") from e
         if result.exit_code == 124:
             raise DeploymentFailed(event, f"{script.location} timed out after {script.timeout}s and was killed")
-        if result.exit_code == 125:  # as the agent: the script ended, a process it left kept its output open
-            raise DeploymentFailed(event, f"{script.location} failed to close STDOUT within {script.timeout}s: a "
-                                          "background process kept its output open (see the warning above)")
-        if not result.ok:  # as the agent words it, naming the runas user
-            who = f" run as user {script.runas}" if script.runas else ""
-            raise DeploymentFailed(event, f"{script.location}{who} exited with {result.exit_code}")
+        if not result.ok:
+            raise DeploymentFailed(event, f"{script.location} exited with {result.exit_code}")
         return result.duration
 
     # -- host side helpers ------------------------------------------------------------------
-
-    def _prepare(self) -> None:
-        self._sh(["mkdir", "-p", posixpath.join(self.dir, "logs"), posixpath.dirname(self.pointer)])
-        self._put(AGENT_SOURCE.read_bytes(), AGENT_PATH, 0o755)
 
     def _put(self, data: bytes, path: str, mode: int, event: str = "Prepare") -> None:
         """Write a file where only root may: directly as root, else into the login user's home
@@ -180,18 +294,6 @@ class HostDeployer:
         upload_bytes(self.conn, data, staged, mode=0o600)
         self._sh(["sh", "-c", 'install -m "$1" -o root -g root "$2" "$3"; s=$?; rm -f "$2"; exit $s', "-",
                   f"{mode:o}", staged, path], event=event)
-
-    def _last_successful(self) -> tuple[str, AppSpec] | None:
-        """(archive dir, appspec) of the group's last successful install on this host, if any."""
-        result = run(self.conn, [*self.sudo, "cat", self.pointer], timeout=30)
-        archive = result.stdout.strip()
-        if not result.ok or not archive:
-            return None
-        text = run(self.conn, [*self.sudo, "sh", "-c", 'cat "$1/appspec.yml" 2>/dev/null || cat "$1/appspec.yaml"', "-",
-                               archive], timeout=30)
-        if not text.ok:
-            return None  # pruned or damaged by hand: treated like a first install
-        return archive, parse_appspec(text.stdout, f"{self.conn.host.name}:{archive}/appspec.yml", revision=None)
 
     def _agent(self, command: str, event: str = "Install", **args) -> dict:
         result = run(self.conn, [*self.sudo, "python3", AGENT_PATH, command, json.dumps(args)], timeout=600)

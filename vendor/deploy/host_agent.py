@@ -19,10 +19,14 @@ over SSH as `python3 host_agent.py COMMAND JSON`. Commands:
                                                      for until the timeout, as the agent does
                                                      (a warning names the process; exit 125)
   prune    {"group_root", "keep", "current"}         keep the newest `keep` deployment directories
+  run      (plan as JSON on stdin)                   a stretch of the lifecycle in one run: its
+                                                     events' hooks and builtin steps in order,
+                                                     output streamed, one result line per step
 """
 import errno
 import fnmatch
 import grp
+import io
 import json
 import os
 import pwd
@@ -425,8 +429,123 @@ def prune(group_root, keep, current):
     return {"removed": removed}
 
 
+# -- one run per stretch of the lifecycle ------------------------------------------------------
+
+class _LineTracker(io.RawIOBase):
+    """Standard output that remembers whether the last byte written ended a line, so a result
+    line of `run` never lands in the middle of a hook's unfinished last line."""
+
+    def __init__(self, fd):
+        super().__init__()
+        self.fd, self.at_line_start = fd, True
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        data = bytes(data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        if data:
+            self.at_line_start = data.endswith(b"\n")
+        return len(data)
+
+
+def write_env_file(path, group, text):
+    """The environment's env file: root-owned, mode 0640 for the app's group, in a directory only
+    that group may enter (0750), replaced atomically."""
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        gid = grp.getgrnam(group).gr_gid
+        os.chown(folder, 0, gid)
+        os.chmod(folder, 0o750)
+        partial = os.path.join(folder, ".app.env.partial")
+        if os.path.lexists(partial):
+            os.remove(partial)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chown(partial, 0, gid)
+        os.chmod(partial, 0o640)
+        os.replace(partial, path)
+    except (OSError, KeyError) as e:
+        raise AgentError("cannot install %s: %s" % (path, e))
+    return {"env_file": path}
+
+
+def adopt(staged, directory):
+    """Move a revision pre-staged in `staged` (bundle.tar.gz, deployment-archive) into the
+    deployment's directory; the staging place is removed."""
+    os.makedirs(directory, exist_ok=True)
+    for name in ("bundle.tar.gz", "deployment-archive"):
+        target = os.path.join(directory, name)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target)
+        try:
+            os.replace(os.path.join(staged, name), target)
+        except OSError as e:
+            raise AgentError("pre-staged revision at %s is incomplete: %s" % (staged, e))
+    shutil.rmtree(staged, ignore_errors=True)
+    return {"adopted": directory}
+
+
+def pointer(path, archive):
+    """Record `archive` as the group's last successful install (replaced atomically)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        f.write(archive + "\n")
+    os.replace(path + ".tmp", path)
+    return {"pointer": archive}
+
+
+BUILTINS = {"unpack": unpack, "install": install, "prune": prune, "adopt": adopt, "pointer": pointer,
+            "env_file": write_env_file}
+
+
+def run(plan):
+    """Run a stretch of the lifecycle: `plan` = {"nonce", "events": [{"event", "actions": [...]}]}
+    with each action {"hook": {hook's arguments}} or {BUILTIN: {its arguments}}. Hook output
+    streams to stdout as it comes; between it, one result line per step, each starting with
+    "@@vend:NONCE " and a JSON object: {"event"} when an event starts, {"hook", "timeout"} when a
+    script starts, {"hook", "exit", "seconds"} when it ended, {"error"} when a builtin step
+    failed. The first failed step ends the run (exit 1)."""
+    tracker = _LineTracker(sys.stdout.fileno())
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(tracker), write_through=True)
+    prefix = "@@vend:%s " % plan["nonce"]
+
+    def say(**result):
+        sys.stdout.flush()
+        sys.stdout.write(("" if tracker.at_line_start else "\n") + prefix + json.dumps(result) + "\n")
+        sys.stdout.flush()
+
+    for step in plan["events"]:
+        say(event=step["event"])
+        for action in step["actions"]:
+            (name, args), = action.items()
+            if name == "hook":
+                say(hook=args["script"], timeout=args["timeout"])
+                started = time.monotonic()
+                code = hook(**args)
+                say(hook=args["script"], exit=code, seconds=round(time.monotonic() - started, 6))
+                if code != 0:
+                    return 1
+                continue
+            try:
+                BUILTINS[name](**args)
+            except AgentError as e:
+                say(error=str(e))
+                return 1
+    say(done=True)
+    return 0
+
+
 def main(argv):
-    command, args = argv[1], json.loads(argv[2])
+    command = argv[1]
+    if command == "run":  # the plan comes on stdin: it may carry the env file's secrets
+        return run(json.load(sys.stdin))
+    args = json.loads(argv[2])
     try:
         if command == "hook":
             return hook(**args)

@@ -10,12 +10,12 @@ import io
 import tarfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from vendor.deploy.appspec import AppSpec, parse_appspec
 from vendor.deploy.bundle_extract import check_archive
-from vendor.deploy.engine import Deployment, HostDeployer, HostOutcome, NoTraffic
+from vendor.deploy.engine import Deployment, DeploymentFailed, HostDeployer, HostOutcome, NoTraffic
 from vendor.deploy.history import GroupState
 from vendor.plan.rollout import batches
 from vendor.ssh import SSHError, connect
@@ -90,27 +90,81 @@ class Rollout:
             return result
 
     def _run(self, bundle: bytes, revision: str, deployment_id: str) -> RolloutResult:
+        """Batch after batch; while one batch deploys, the next one's hosts get the bundle
+        pre-staged (copied and unpacked aside, nothing switched, no hook run). Pre-staged copies
+        of hosts the rollout did not reach are removed when it stops."""
         result = RolloutResult(deployment_id, revision, ok=True)
         appspec = appspec_of(bundle)
-        for batch in batches(self.strategy, [h.name for h in self.hosts], self.min_healthy):
-            hosts = [self._host(name) for name in batch]
-            with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
-                outcomes = list(pool.map(lambda h: self._one(h, bundle, appspec, revision, deployment_id), hosts))
-            result.hosts += outcomes
-            failed = next((o for o in outcomes if not o.ok), None)
-            if failed:
-                result.ok, result.failed_host = False, failed.host
-                result.message = f"{failed.host} failed at {failed.message}"
-                break
+        plan = batches(self.strategy, [h.name for h in self.hosts], self.min_healthy)
+        staged: dict[str, Future] = {}
+        with ThreadPoolExecutor(max_workers=max((len(b) for b in plan), default=1)) as stager:
+            try:
+                for n, batch in enumerate(plan):
+                    hosts = [self._host(name) for name in batch]
+                    for name in plan[n + 1] if n + 1 < len(plan) else []:
+                        staged[name] = stager.submit(self._stage, self._host(name), bundle, revision, deployment_id)
+                    ahead = {h.name: staged.pop(h.name, None) for h in hosts}
+                    with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
+                        outcomes = list(pool.map(
+                            lambda h: self._one(h, bundle, appspec, revision, deployment_id, ahead[h.name]), hosts))
+                    result.hosts += outcomes
+                    failed = next((o for o in outcomes if not o.ok), None)
+                    if failed:
+                        result.ok, result.failed_host = False, failed.host
+                        result.message = f"{failed.host} failed at {failed.message}"
+                        break
+            finally:
+                for name, future in staged.items():
+                    self._discard(self._host(name), future, revision, deployment_id)
         return result
 
-    def _one(self, host, bundle: bytes, appspec: AppSpec, revision: str, deployment_id: str) -> HostOutcome:
+    def _deployer(self, conn, revision: str, deployment_id: str) -> HostDeployer:
         deployment = Deployment(deployment_id, self.group.application, self.group.name, self.group.group_id, revision)
-        self.state.audit("host-start", deployment_id=deployment_id, host=host.name, revision=revision)
+        return HostDeployer(conn, deployment, self.traffic, self.on_output, env_file=self.env_file)
+
+    def _stage(self, host, bundle: bytes, revision: str, deployment_id: str) -> HostDeployer:
+        """Connect and pre-stage the bundle on `host`; the connection stays open for its turn."""
+        conn = connect(host)
         try:
-            with connect(host) as conn:
-                outcome = HostDeployer(conn, deployment, self.traffic, self.on_output,
-                                       env_file=self.env_file).deploy(bundle, appspec)
+            deployer = self._deployer(conn, revision, deployment_id)
+            deployer.prepare(bundle, stage=True)
+        except BaseException:
+            conn.close()
+            raise
+        self.state.audit("host-staged", deployment_id=deployment_id, host=host.name, revision=revision)
+        return deployer
+
+    def _discard(self, host, future: Future, revision: str, deployment_id: str) -> None:
+        """Remove a pre-staged copy the rollout will not use (also one whose staging failed half-way)."""
+        try:
+            deployer = future.result()
+        except Exception:
+            deployer = None
+        try:
+            if deployer is None:
+                deployer = self._deployer(connect(host), revision, deployment_id)
+            deployer.discard_staged()
+            self.state.audit("host-unstaged", deployment_id=deployment_id, host=host.name)
+        except (SSHError, DeploymentFailed) as e:
+            self.state.audit("host-unstage-failed", deployment_id=deployment_id, host=host.name, message=str(e))
+        finally:
+            if deployer is not None:
+                deployer.conn.close()
+
+    def _one(self, host, bundle: bytes, appspec: AppSpec, revision: str, deployment_id: str,
+             staged: Future | None = None) -> HostOutcome:
+        self.state.audit("host-start", deployment_id=deployment_id, host=host.name, revision=revision)
+        deployer = None
+        if staged is not None:
+            try:
+                deployer = staged.result()
+            except (SSHError, DeploymentFailed):
+                deployer = None  # staging failed: the host's turn starts from scratch and says why
+        try:
+            if deployer is None:
+                deployer = self._deployer(connect(host), revision, deployment_id)
+            with deployer.conn:
+                outcome = deployer.deploy(bundle, appspec)
         except SSHError as e:
             outcome = HostOutcome(host.name, ok=False, failed_event="Connect", message=f"Connect: {e}")
         self.state.audit("host-end", deployment_id=deployment_id, host=host.name, ok=outcome.ok,

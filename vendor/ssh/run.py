@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import paramiko
 
+from vendor.ssh import counters
 from vendor.ssh.command import LineSplitter, MarkerFilter, kill_group_command, remote_command
 from vendor.ssh.connection import Connection
 from vendor.ssh.errors import CommandTimeout, ConnectionLost, SSHError
@@ -40,6 +41,7 @@ def run(
     env: Mapping[str, str] | None = None,
     input: str | bytes | None = None,
     on_output: OutputCallback | None = None,
+    deadline: Callable[[], float] | None = None,
 ) -> Result:
     """Run `argv` (never interpreted by a shell) and wait at most `timeout` seconds.
 
@@ -48,11 +50,17 @@ def run(
     group is killed too and that exception propagates; if the connection drops meanwhile,
     ConnectionLost is raised. exit_code -1 means the host sent no exit status (the command
     died by a signal).
+
+    `deadline`, if given, is asked on every look at the channel for the monotonic time by which
+    the command must have finished (it may move as the command reports progress, e.g. a new
+    hook script starting); the command stops at whichever of it and `timeout` comes first.
     """
     command = remote_command(argv, env)
     started = time.monotonic()
-    deadline = started + timeout
+    limit = started + timeout
+    until = (lambda: min(limit, deadline())) if deadline is not None else (lambda: limit)
     channel = conn.open_session()
+    counters.count(conn.host.name, execs=1)
     try:
         try:
             channel.exec_command(command)
@@ -60,7 +68,7 @@ def run(
             raise ConnectionLost(f"{conn.host}: cannot start {_short(argv)}: {e}") from e
         streams = _Streams(on_output)
         try:
-            finished = _pump(channel, streams, _as_bytes(input), deadline)
+            finished = _pump(channel, streams, _as_bytes(input), until)
         except BaseException:  # e.g. on_output raised or KeyboardInterrupt: leave nothing running
             _kill_group(conn, _await_pgid(channel, streams.marker))
             raise
@@ -68,7 +76,7 @@ def run(
             killed = _kill_group(conn, _await_pgid(channel, streams.marker))
             streams.finish()
             raise CommandTimeout(
-                f"{conn.host}: {_short(argv)} timed out after {timeout:g}s; {killed}",
+                f"{conn.host}: {_short(argv)} timed out after {_elapsed(started, timeout, deadline)}; {killed}",
                 stdout=streams.stdout(),
                 stderr=streams.stderr(),
                 duration=time.monotonic() - started,
@@ -119,7 +127,7 @@ class _Streams:
                 self._on_output(name, line)
 
 
-def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, deadline: float) -> bool:
+def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, until: Callable[[], float]) -> bool:
     """Move data until the command ended (True) or the deadline passed (False).
 
     "Ended" covers a closed channel too (the connection dropped)."""
@@ -146,9 +154,9 @@ def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, deadline: 
             ended = channel.eof_received or channel.closed or now - exited_at > EOF_GRACE
             if ended and not (channel.recv_ready() or channel.recv_stderr_ready()):
                 return True
-        elif now >= deadline:
+        elif now >= until():
             return False
-        _wait(channel, min(POLL, deadline - now))
+        _wait(channel, min(POLL, until() - now))
 
 
 def _await_pgid(channel: paramiko.Channel, marker: MarkerFilter, timeout: float = KILL_TIMEOUT) -> int | None:
@@ -180,6 +188,7 @@ def _kill_group(conn: Connection, pgid: int | None) -> str:
     """Kill the timed-out command's process group through a second channel; say what happened."""
     if pgid is None:
         return "it never reported its process group, so nothing was killed"
+    counters.count(conn.host.name, kills=1)
     try:
         channel = conn.open_session()
     except SSHError as e:
@@ -195,6 +204,12 @@ def _kill_group(conn: Connection, pgid: int | None) -> str:
     finally:
         channel.close()
     return f"killed process group {pgid}" if code == 0 else f"kill of group {pgid} exited {code}"
+
+
+def _elapsed(started: float, timeout: float, deadline) -> str:
+    """How long the command ran, as the timeout message says it: its fixed timeout, or (with a
+    moving deadline) the seconds it actually ran."""
+    return f"{timeout:g}s" if deadline is None else f"{time.monotonic() - started:.0f}s"
 
 
 def _as_bytes(data: str | bytes | None) -> bytes:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import paramiko
 
+from vendor.ssh import counters
 from vendor.ssh.connection import Connection
 from vendor.ssh.errors import ConnectionLost, TransferError
 
@@ -57,6 +58,7 @@ def _put(conn: Connection, source, remote_path: str, mode: int | None, what: str
         raise TransferError(f"cannot upload {what}: remote path names a directory")
     partial = posixpath.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.part")
     sftp = None
+    counters.count(conn.host.name, uploads=1)
     try:
         sftp = conn.sftp()
         attributes = sftp.putfo(source, partial, confirm=True)
