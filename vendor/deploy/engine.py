@@ -9,13 +9,12 @@ The last KEEP_REVISIONS deployment directories of a group are kept.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Callable, Protocol
 
+from vendor.deploy.agent_run import AGENT_HASH, AGENT_PATH, AGENT_SOURCE, COMMAND_MARGIN, PROBE, AgentRun
 from vendor.deploy.appspec import AppSpec, parse_appspec
 from vendor.deploy.env_file import EnvFile
 from vendor.deploy.lifecycle import Step, hook_env, steps
@@ -23,36 +22,8 @@ from vendor.deploy.stretch import Plan, Stream, stretches
 from vendor.ssh import CommandTimeout, Connection, SSHError, TransferError, run, upload_bytes
 
 DEPLOYMENT_ROOT = "/opt/codedeploy-agent/deployment-root"
-AGENT_PATH = "/opt/codedeploy-agent/vend-host-agent.py"
 KEEP_REVISIONS = 5
-AGENT_SOURCE = Path(__file__).with_name("host_agent.py")
-AGENT_HASH = hashlib.sha256(AGENT_SOURCE.read_bytes()).hexdigest()  # uploaded only when the host's differs
 STAGING_ROOT = "/opt/codedeploy-agent/vend-staged"  # <group id>/<deployment id>: bundles ahead of a host's turn
-COMMAND_MARGIN = 30  # seconds the SSH call waits beyond a hook's own timeout
-
-# Run by the host's python3 before the agent is known to be there (standard library only):
-# argv[1] = {"mkdir": [...], "clear": DIR, "agent", "pointer"} -> one JSON line.
-PROBE = """
-import hashlib, json, os, shutil, sys
-a = json.loads(sys.argv[1])
-shutil.rmtree(a["clear"], ignore_errors=True)
-for d in a["mkdir"]:
-    os.makedirs(d, exist_ok=True)
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-agent = read(a["agent"])
-pointer = (read(a["pointer"]) or b"").decode().strip()
-spec = None
-if pointer:
-    spec = read(os.path.join(pointer, "appspec.yml"))
-    spec = spec if spec is not None else read(os.path.join(pointer, "appspec.yaml"))
-print(json.dumps({"agent": agent and hashlib.sha256(agent).hexdigest(), "pointer": pointer,
-                  "appspec": None if spec is None else spec.decode("utf-8", "replace")}))
-"""
 
 Output = Callable[[str, str], None]  # (host name, line)
 
@@ -129,31 +100,63 @@ class HostDeployer:
         self.probed = False
         self.bundle_placed = False
         self.is_staged = False
+        self._parts: list[Step | Plan] | None = None
+        self._warm: AgentRun | None = None
 
     def deploy(self, bundle: bytes, appspec: AppSpec) -> HostOutcome:
         outcome = HostOutcome(self.conn.host.name, ok=False)
         try:
             if not self.bundle_placed:
                 self.prepare(bundle)
-            previous = self.previous
-            lifecycle = steps(first_install=previous is None, traffic_control=not isinstance(self.traffic, NoTraffic))
-            parts = stretches(lifecycle)
-            for n, part in enumerate(parts):
+            for part in self._parts or self._plan_parts(appspec):
                 if isinstance(part, Step):
                     outcome.events.append(part.event)
                     action = self.traffic.block if part.event == "BlockTraffic" else self.traffic.allow
                     self._guard(part.event, lambda: action(self.conn.host))
+                elif part.empty:  # no script and no builtin step: nothing to run on the host
+                    outcome.events += [e["event"] for e in part.events if e["event"]]
                 else:
-                    self._stretch(part, appspec, previous, outcome, last=n == len(parts) - 1)
-            if isinstance(parts[-1], Step):  # the lifecycle ended on a traffic change: record it now
-                self._stretch([], appspec, previous, outcome, last=True)
+                    run_ = self._warm if self._warm is not None and self._warm.plan is part else AgentRun(self, part)
+                    self._finish(run_, outcome)
             outcome.ok = True
         except DeploymentFailed as e:
             outcome.failed_event, outcome.message = e.event, str(e)
         except SSHError as e:
             event = outcome.events[-1] if outcome.events else "Connect"
             outcome.failed_event, outcome.message = event, f"{event}: {e}"
+        if self._warm is not None and self._warm.held:  # failed before its run: drop what waited
+            try:
+                self._warm.discard(self.staged)
+            except SSHError:
+                pass  # the host is gone: so is what waited on it
         return outcome
+
+    def _plan_parts(self, appspec: AppSpec) -> list[Step | Plan]:
+        """The lifecycle as traffic changes and agent runs (one Plan per stretch between them)."""
+        lifecycle = steps(first_install=self.previous is None, traffic_control=not isinstance(self.traffic, NoTraffic))
+        cut = stretches(lifecycle)
+        parts: list[Step | Plan] = [p if isinstance(p, Step) else self._plan(p, appspec, last=n == len(cut) - 1)
+                                    for n, p in enumerate(cut)]
+        if isinstance(cut[-1], Step):  # the lifecycle ended on a traffic change: record it after it
+            parts.append(self._plan([], appspec, last=True))
+        self._parts = parts
+        return parts
+
+    def warm(self, appspec: AppSpec) -> None:
+        """Start the agent for the host's first run now, waiting on its input until `deploy`
+        reaches it: the host's turn then starts with the agent already up."""
+        first = next((p for p in self._plan_parts(appspec) if isinstance(p, Plan) and not p.empty), None)
+        if first is not None:
+            self._warm = AgentRun(self, first)
+            self._warm.start_held()
+
+    def call_off(self) -> None:
+        """The rollout stops before this host's turn: drop the pre-staged copy (through the waiting
+        agent when there is one) and stop the waiting agent."""
+        if self._warm is not None and self._warm.held:
+            self._warm.discard(self.staged)
+        else:
+            self.discard_staged()
 
     # -- before the host's turn -------------------------------------------------------------
 
@@ -204,8 +207,8 @@ class HostDeployer:
 
     # -- one agent run per stretch -----------------------------------------------------------
 
-    def _stretch(self, part: list[Step], spec: AppSpec, previous, outcome: HostOutcome, *, last: bool) -> None:
-        plan = Plan()
+    def _plan(self, part: list[Step], spec: AppSpec, *, last: bool) -> Plan:
+        plan, previous = Plan(), self.previous
         for step in part:
             actions = plan.event(step.event)
             if step.event == "DownloadBundle":
@@ -227,25 +230,23 @@ class HostDeployer:
             plan.events[-1]["actions"] += [
                 {"prune": {"group_root": self.group_root, "keep": KEEP_REVISIONS, "current": self.d.deployment_id}},
                 {"pointer": {"path": self.pointer, "archive": self.archive}}]
-        if plan.empty:  # no script and no builtin step: nothing to run on the host
-            outcome.events += [e["event"] for e in plan.events]
-            return
-        events: list[str] = []
-        stream = Stream(plan, events, lambda line: self.on_output(self.conn.host.name, line), COMMAND_MARGIN)
+        return plan
+
+    def _finish(self, agent: AgentRun, outcome: HostOutcome) -> None:
+        """Run (or release) one agent run and read its outcome into `outcome`."""
+        stream = agent.stream
         try:
-            result = run(self.conn, [*self.sudo, "python3", AGENT_PATH, "run"], input=plan.stdin(),
-                         timeout=plan.timeout, deadline=stream.deadline, on_output=stream.feed)
+            result = agent.wait()
         except CommandTimeout as e:
-            outcome.hook_seconds += stream.hook_seconds
             if stream.script is not None:
                 raise DeploymentFailed(stream.event, f"{stream.script} did not finish: {e}") from e
             raise
         finally:
-            outcome.events += [e for e in events if e]
-        outcome.hook_seconds += stream.hook_seconds
-        event = stream.event or (part[0].event if part else "Install")
+            outcome.events += [e for e in agent.events if e]
+            outcome.hook_seconds += stream.hook_seconds
+        event = stream.event or agent.plan.events[0]["event"] or "AllowTraffic"
         if stream.failure:
-            raise DeploymentFailed(*stream.failure)
+            raise DeploymentFailed(stream.failure[0] or event, stream.failure[1])
         if stream.script is not None and not result.ok:
             raise DeploymentFailed(event, f"{stream.script} exited with {result.exit_code}")
         if not result.ok or not stream.done:

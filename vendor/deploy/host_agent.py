@@ -30,6 +30,7 @@ import io
 import json
 import os
 import pwd
+import select
 import shutil
 import signal
 import subprocess
@@ -386,6 +387,7 @@ def _follow(proc, script, timeout, started, out, say):
     os.set_blocking(proc.stdout.fileno(), False)
     warned = closed = False
     while True:
+        exited = proc.poll() is not None  # looked at before reading: what it left is read below
         chunk = None if closed else proc.stdout.read()
         if chunk:
             out.write(chunk)
@@ -394,7 +396,7 @@ def _follow(proc, script, timeout, started, out, say):
         closed = closed or chunk == b""  # end of output: every writer closed it
         if closed and proc.poll() is not None:
             return proc.returncode
-        if proc.poll() is not None and not warned and not closed:
+        if exited and chunk is None and not warned and not closed:  # exited, output still open
             holders = settled_holders(proc.stdout.fileno())
             if holders:  # the script ended, its output did not: the agent keeps waiting
                 warned = True
@@ -417,7 +419,7 @@ def _follow(proc, script, timeout, started, out, say):
             # as the agent: the script's output is left open, its holders keep running
             say("script %s failed to close STDOUT within %ss\n" % (script, timeout))
             return OUTPUT_OPEN_EXIT
-        time.sleep(0.05)
+        _idle(proc, closed, 0.05)
 
 
 def prune(group_root, keep, current):
@@ -427,6 +429,18 @@ def prune(group_root, keep, current):
     for d in removed:
         shutil.rmtree(os.path.join(group_root, d))
     return {"removed": removed}
+
+
+def _idle(proc, output_ended, seconds):
+    """Wait at most `seconds` for the hook's next output or its end (rather than sleeping them
+    out: a stretch runs several hooks, and each would lose up to that long after its exit)."""
+    if output_ended:
+        try:
+            proc.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            pass
+    else:
+        select.select([proc.stdout], [], [], seconds)
 
 
 # -- one run per stretch of the lifecycle ------------------------------------------------------
@@ -510,7 +524,8 @@ def run(plan):
     streams to stdout as it comes; between it, one result line per step, each starting with
     "@@vend:NONCE " and a JSON object: {"event"} when an event starts, {"hook", "timeout"} when a
     script starts, {"hook", "exit", "seconds"} when it ended, {"error"} when a builtin step
-    failed. The first failed step ends the run (exit 1)."""
+    failed. The first failed step ends the run (exit 1). {"discard": DIR} instead of events calls
+    off a run started ahead of its turn and removes that pre-staged directory."""
     tracker = _LineTracker(sys.stdout.fileno())
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(tracker), write_through=True)
     prefix = "@@vend:%s " % plan["nonce"]
@@ -520,6 +535,8 @@ def run(plan):
         sys.stdout.write(("" if tracker.at_line_start else "\n") + prefix + json.dumps(result) + "\n")
         sys.stdout.flush()
 
+    if plan.get("discard"):  # a run started ahead of its turn, called off: drop its pre-staged copy
+        shutil.rmtree(plan["discard"], ignore_errors=True)
     for step in plan["events"]:
         say(event=step["event"])
         for action in step["actions"]:

@@ -102,7 +102,8 @@ class Rollout:
                 for n, batch in enumerate(plan):
                     hosts = [self._host(name) for name in batch]
                     for name in plan[n + 1] if n + 1 < len(plan) else []:
-                        staged[name] = stager.submit(self._stage, self._host(name), bundle, revision, deployment_id)
+                        staged[name] = stager.submit(self._stage, self._host(name), bundle, appspec, revision,
+                                                     deployment_id)
                     ahead = {h.name: staged.pop(h.name, None) for h in hosts}
                     with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
                         outcomes = list(pool.map(
@@ -122,12 +123,14 @@ class Rollout:
         deployment = Deployment(deployment_id, self.group.application, self.group.name, self.group.group_id, revision)
         return HostDeployer(conn, deployment, self.traffic, self.on_output, env_file=self.env_file)
 
-    def _stage(self, host, bundle: bytes, revision: str, deployment_id: str) -> HostDeployer:
-        """Connect and pre-stage the bundle on `host`; the connection stays open for its turn."""
+    def _stage(self, host, bundle: bytes, appspec: AppSpec, revision: str, deployment_id: str) -> HostDeployer:
+        """Connect and pre-stage the bundle on `host`, and start its agent waiting for its turn;
+        the connection stays open for it."""
         conn = connect(host)
         try:
             deployer = self._deployer(conn, revision, deployment_id)
             deployer.prepare(bundle, stage=True)
+            deployer.warm(appspec)
         except BaseException:
             conn.close()
             raise
@@ -143,7 +146,7 @@ class Rollout:
         try:
             if deployer is None:
                 deployer = self._deployer(connect(host), revision, deployment_id)
-            deployer.discard_staged()
+            deployer.call_off()
             self.state.audit("host-unstaged", deployment_id=deployment_id, host=host.name)
         except (SSHError, DeploymentFailed) as e:
             self.state.audit("host-unstage-failed", deployment_id=deployment_id, host=host.name, message=str(e))

@@ -12,6 +12,7 @@ deadline for the step now running (its script's timeout plus a margin), which `s
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -87,9 +88,17 @@ class Stream:
         self.hook_seconds = 0.0
         self.done = False
         self._deadline = time.monotonic() + AGENT_START
+        self._held = False
 
     def deadline(self) -> float:
-        return self._deadline
+        return math.inf if self._held else self._deadline
+
+    def hold(self) -> None:
+        """The run was started ahead of its turn: no deadline until `release`."""
+        self._held = True
+
+    def release(self) -> None:
+        self._held, self._deadline = False, time.monotonic() + AGENT_START
 
     def feed(self, stream: str, line: str) -> None:
         if stream == "stdout" and line.startswith(self.prefix):

@@ -1,8 +1,10 @@
 """Run one argv on a host: stream its output, bound it with a timeout, return a Result."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import paramiko
@@ -39,7 +41,7 @@ def run(
     *,
     timeout: float,
     env: Mapping[str, str] | None = None,
-    input: str | bytes | None = None,
+    input: str | bytes | Future | None = None,
     on_output: OutputCallback | None = None,
     deadline: Callable[[], float] | None = None,
 ) -> Result:
@@ -51,6 +53,8 @@ def run(
     ConnectionLost is raised. exit_code -1 means the host sent no exit status (the command
     died by a signal).
 
+    `input` may be a Future: the command starts at once and its input is sent when the future
+    has a result (a command started ahead of its turn, waiting on its stdin).
     `deadline`, if given, is asked on every look at the channel for the monotonic time by which
     the command must have finished (it may move as the command reports progress, e.g. a new
     hook script starting); the command stops at whichever of it and `timeout` comes first.
@@ -68,7 +72,7 @@ def run(
             raise ConnectionLost(f"{conn.host}: cannot start {_short(argv)}: {e}") from e
         streams = _Streams(on_output)
         try:
-            finished = _pump(channel, streams, _as_bytes(input), until)
+            finished = _pump(channel, streams, _Input(input), until)
         except BaseException:  # e.g. on_output raised or KeyboardInterrupt: leave nothing running
             _kill_group(conn, _await_pgid(channel, streams.marker))
             raise
@@ -127,20 +131,47 @@ class _Streams:
                 self._on_output(name, line)
 
 
-def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, until: Callable[[], float]) -> bool:
+class _Input:
+    """The command's input: `get()` is None while a Future input has no result yet; `wait(s)`
+    sleeps until it has one (at most s seconds)."""
+
+    def __init__(self, data):
+        self._future = data if isinstance(data, Future) else None
+        self._ready = threading.Event()
+        if self._future is None:
+            self._data = _as_bytes(data)
+            self._ready.set()
+        else:
+            self._future.add_done_callback(lambda _: self._ready.set())
+
+    def get(self) -> bytes | None:
+        if self._future is None:
+            return self._data
+        return _as_bytes(self._future.result()) if self._future.done() else None
+
+    def wait(self, seconds: float) -> None:
+        self._ready.wait(max(0.0, seconds))
+
+
+def _pump(channel: paramiko.Channel, streams: _Streams, source: _Input, until: Callable[[], float]) -> bool:
     """Move data until the command ended (True) or the deadline passed (False).
 
     "Ended" covers a closed channel too (the connection dropped)."""
     sent = 0
-    if not stdin:
+    stdin = source.get()
+    if stdin == b"":
         channel.shutdown_write()
     exited_at = None
     while True:
+        if stdin is None:
+            stdin = source.get()
+            if stdin == b"":
+                channel.shutdown_write()
         while channel.recv_ready():
             streams.add("stdout", channel.recv(CHUNK))
         while channel.recv_stderr_ready():
             streams.add("stderr", channel.recv_stderr(CHUNK))
-        if sent < len(stdin) and not channel.closed and channel.send_ready():
+        if stdin and sent < len(stdin) and not channel.closed and channel.send_ready():
             try:
                 sent += channel.send(stdin[sent:sent + CHUNK])
                 if sent >= len(stdin):
@@ -156,7 +187,10 @@ def _pump(channel: paramiko.Channel, streams: _Streams, stdin: bytes, until: Cal
                 return True
         elif now >= until():
             return False
-        _wait(channel, min(POLL, until() - now))
+        if stdin is None and not channel.exit_status_ready():
+            source.wait(min(POLL, until() - now))  # held: wakes the moment its input comes
+        else:
+            _wait(channel, min(POLL, until() - now))
 
 
 def _await_pgid(channel: paramiko.Channel, marker: MarkerFilter, timeout: float = KILL_TIMEOUT) -> int | None:
