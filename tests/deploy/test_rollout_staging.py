@@ -62,29 +62,29 @@ def fleet(local_hosts_factory):
 
 
 def test_one_agent_run_per_deployment_and_the_agent_uploaded_once(one_host, tmp_path):
-    """Without a load balancer the whole lifecycle is one stretch: one exec reads the host's state,
-    one agent run does ApplicationStop..ValidateService. The agent goes up on the first
-    deployment only; a changed agent on the host is replaced."""
+    """Without a load balancer the whole lifecycle is one stretch: one agent run does
+    ApplicationStop..ValidateService (the host's state is read over the SFTP session of the
+    uploads). The agent goes up on the first deployment only; a changed agent is replaced."""
     rollout = Rollout(one_host, GROUP, GroupState(tmp_path / "state", "shop-staging"))
     for version, uploads in (("1", 2), ("2", 1)):  # agent + bundle, then the bundle alone
         bundle = build_bundle(python_revision(tmp_path / f"v{version}", version=version))
         before = counters.snapshot()
         result = rollout.deploy(bundle.data, bundle.sha256)
         assert result.ok, result.message
-        assert counters.since(before) == {"host1": Counts(execs=2, uploads=uploads)}
+        assert counters.since(before) == {"host1": Counts(execs=1, uploads=uploads)}
         assert _version(one_host[0]) == version
     assert result.hosts[0].events[0] == "ApplicationStop" and result.hosts[0].hook_seconds > 0
 
     _sh(one_host[0], f"echo '# an older agent' >> {AGENT_PATH}")
     before = counters.snapshot()
     assert rollout.deploy(bundle.data, bundle.sha256).ok
-    assert counters.since(before) == {"host1": Counts(execs=2, uploads=2)}
+    assert counters.since(before) == {"host1": Counts(execs=1, uploads=2)}
     assert "an older agent" not in _sh(one_host[0], f"cat {AGENT_PATH}")
 
 
 def test_behind_a_target_group_one_run_per_stretch_between_traffic_changes(one_host, tmp_path):
     """Block traffic, one agent run up to BeforeAllowTraffic, allow traffic (health-gated), one
-    run for AfterAllowTraffic and the record of the install: 3 execs however many hooks there are."""
+    run for AfterAllowTraffic and the record of the install: 2 execs however many hooks there are."""
     with mock_aws():
         ec2 = boto3.client("ec2", region_name="eu-west-1")
         vpc = ec2.create_vpc(CidrBlock="10.213.0.0/16")["Vpc"]["VpcId"]
@@ -102,7 +102,7 @@ def test_behind_a_target_group_one_run_per_stretch_between_traffic_changes(one_h
             rollout.on_output = lambda host, line: lines.append(line)
             result = rollout.deploy(bundle.data, bundle.sha256)
             assert result.ok, result.message
-            assert counters.since(before)["host1"].execs == 3
+            assert counters.since(before)["host1"].execs == 2
             assert "AfterAllowTraffic: back in" in lines
         assert result.hosts[0].events == [
             "BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic", "ApplicationStop", "DownloadBundle",
@@ -118,8 +118,8 @@ def test_next_host_is_pre_staged_while_the_current_one_deploys(fleet, tmp_path):
     result = rollout.deploy(bundle.data, bundle.sha256)
     assert result.ok, result.message
     assert _audit(tmp_path, "host-staged") == ["host2", "host3"]
-    # host1: state + one run; the others: state + unpack while waiting, then one run on their turn
-    assert {name: c.execs for name, c in counters.since(before).items()} == {"host1": 2, "host2": 3, "host3": 3}
+    # host1: one run; the others: unpack while waiting, and the run started then, released on their turn
+    assert {name: c.execs for name, c in counters.since(before).items()} == {"host1": 1, "host2": 2, "host3": 2}
     assert [_version(h) for h in fleet] == ["1", "1", "1"]
     assert [_staged(h) for h in fleet] == ["", "", ""]  # adopted: nothing left aside
 

@@ -120,3 +120,36 @@ def test_run_never_selects_on_a_channel(conn, monkeypatch):
     result = run(conn, ["sh", "-c", "cat; echo done >&2"], timeout=10, input="in\n")
     assert (result.stdout, result.stderr) == ("in\n", "done\n")
     assert conn.alive
+
+
+def test_a_command_started_ahead_waits_for_input_given_later(conn):
+    """Input as a Future: the command runs at once (its output streams), its stdin comes when the
+    future has a result."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+    later, seen = Future(), []
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run, conn, ["sh", "-c", "echo up; cat"], timeout=20, input=later,
+                              on_output=lambda stream, line: seen.append(line))
+        deadline = time.monotonic() + 10
+        while "up" not in seen and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert seen == ["up"] and not running.done()  # started, and waiting on its input
+        later.set_result("given later\n")
+        result = running.result(timeout=20)
+    assert result.stdout == "up\ngiven later\n"
+
+
+def test_a_moving_deadline_stops_the_command_before_its_timeout(conn):
+    started = time.monotonic()
+    with pytest.raises(CommandTimeout) as e:
+        run(conn, ["sleep", "30"], timeout=60, deadline=lambda: started + 1)
+    assert time.monotonic() - started < 10
+    assert "timed out after 1s; killed process group" in str(e.value)
+
+
+def test_each_run_is_counted_for_its_host(conn):
+    from vendor.ssh import counters
+    before = counters.snapshot()
+    run(conn, ["true"], timeout=10)
+    run(conn, ["true"], timeout=10)
+    assert counters.since(before) == {conn.host.name: counters.Counts(execs=2)}

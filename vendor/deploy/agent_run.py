@@ -1,5 +1,5 @@
 """The host agent as vend starts it: where it lives on a host, its version (a hash of its source),
-the state probe that runs before it is known to be there, and one `host_agent.py run` on a
+and one `host_agent.py run` on a
 connection (stretch.py says what goes in and how its output reads back).
 
 An AgentRun runs at once (`wait`), or is started ahead of the host's turn and held on its input
@@ -26,31 +26,6 @@ AGENT_PATH = "/opt/codedeploy-agent/vend-host-agent.py"
 AGENT_SOURCE = Path(__file__).with_name("host_agent.py")
 AGENT_HASH = hashlib.sha256(AGENT_SOURCE.read_bytes()).hexdigest()  # uploaded only when the host's differs
 COMMAND_MARGIN = 30  # seconds the SSH call waits beyond a hook's own timeout
-
-# Run by the host's python3 before the agent is known to be there (standard library only):
-# argv[1] = {"mkdir": [...], "clear": DIR, "agent", "pointer"} -> one JSON line.
-PROBE = """
-import hashlib, json, os, shutil, sys
-a = json.loads(sys.argv[1])
-shutil.rmtree(a["clear"], ignore_errors=True)
-for d in a["mkdir"]:
-    os.makedirs(d, exist_ok=True)
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-agent = read(a["agent"])
-pointer = (read(a["pointer"]) or b"").decode().strip()
-spec = None
-if pointer:
-    spec = read(os.path.join(pointer, "appspec.yml"))
-    spec = spec if spec is not None else read(os.path.join(pointer, "appspec.yaml"))
-print(json.dumps({"agent": agent and hashlib.sha256(agent).hexdigest(), "pointer": pointer,
-                  "appspec": None if spec is None else spec.decode("utf-8", "replace")}))
-"""
-
 
 class AgentRun:
     """One `host_agent.py run` on the deployer's connection: run now (`wait`), or started ahead

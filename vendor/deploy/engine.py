@@ -14,11 +14,12 @@ import posixpath
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Protocol
 
-from vendor.deploy.agent_run import AGENT_HASH, AGENT_PATH, AGENT_SOURCE, COMMAND_MARGIN, PROBE, AgentRun
+from vendor.deploy.agent_run import AGENT_HASH, AGENT_PATH, AGENT_SOURCE, COMMAND_MARGIN, AgentRun
 from vendor.deploy.appspec import AppSpec, parse_appspec
 from vendor.deploy.env_file import EnvFile
+from vendor.deploy.host_state import StateUnreadable, read_host_state
 from vendor.deploy.lifecycle import Step, hook_env, steps
-from vendor.deploy.stretch import Plan, Stream, stretches
+from vendor.deploy.stretch import Plan, stretches
 from vendor.ssh import CommandTimeout, Connection, SSHError, TransferError, run, upload_bytes
 
 DEPLOYMENT_ROOT = "/opt/codedeploy-agent/deployment-root"
@@ -181,15 +182,16 @@ class HostDeployer:
         self.is_staged = self.bundle_placed = False
 
     def _prepare(self, stage: bool = False) -> None:
-        """One exec: make the directories, drop staged copies a stopped rollout may have left,
-        read the agent's hash and the last successful install; upload the agent if it differs."""
+        """Make the directories, drop staged copies a stopped rollout may have left, read the
+        agent's hash and the last successful install (as root over the SFTP session the uploads
+        use anyway, else in one exec through sudo); upload the agent if its hash differs."""
         # staging leaves the deployment's own directory alone: it appears on the host's turn
         args = {"mkdir": [posixpath.dirname(self.pointer), self.staged if stage else posixpath.join(self.dir, "logs")],
                 "clear": self.staging_root, "agent": AGENT_PATH, "pointer": self.pointer}
-        result = run(self.conn, [*self.sudo, "python3", "-c", PROBE, json.dumps(args)], timeout=60)
-        if not result.ok:
-            raise DeploymentFailed("Prepare", f"reading the host's state failed: {result.stderr.strip()}")
-        state = json.loads(result.stdout.strip().splitlines()[-1])
+        try:
+            state = read_host_state(self.conn, self.sudo, args)
+        except StateUnreadable as e:
+            raise DeploymentFailed("Prepare", str(e)) from e
         if state["agent"] != AGENT_HASH:
             self._put(AGENT_SOURCE.read_bytes(), AGENT_PATH, 0o755)
         self.previous = None

@@ -4,7 +4,7 @@ from vendor.ssh.errors import CommandTimeout, ConnectError, ConnectionLost, SSHE
 from vendor.ssh.group import HostGroup, HostResult
 from vendor.ssh.host import Host
 from vendor.ssh.run import Result, run
-from vendor.ssh.transfer import download, upload, upload_bytes
+from vendor.ssh.transfer import download, list_remote, make_remote_dirs, read_remote, upload, upload_bytes
 
 __all__ = [
     "CommandTimeout",
@@ -19,6 +19,9 @@ __all__ = [
     "TransferError",
     "connect",
     "download",
+    "list_remote",
+    "make_remote_dirs",
+    "read_remote",
     "run",
     "upload",
     "upload_bytes",

@@ -77,10 +77,11 @@ def run(
             _kill_group(conn, _await_pgid(channel, streams.marker))
             raise
         if not finished:
+            ran = _elapsed(started, timeout, deadline)
             killed = _kill_group(conn, _await_pgid(channel, streams.marker))
             streams.finish()
             raise CommandTimeout(
-                f"{conn.host}: {_short(argv)} timed out after {_elapsed(started, timeout, deadline)}; {killed}",
+                f"{conn.host}: {_short(argv)} timed out after {ran}; {killed}",
                 stdout=streams.stdout(),
                 stderr=streams.stderr(),
                 duration=time.monotonic() - started,

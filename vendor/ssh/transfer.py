@@ -83,3 +83,47 @@ def _error(conn: Connection, what: str, error: BaseException) -> Exception:
     if isinstance(error, PermissionError):
         return TransferError(f"cannot {what}: permission denied")
     return TransferError(f"cannot {what}: {error}")
+
+
+def read_remote(conn: Connection, remote_path: str, *, limit: int = 1 << 20) -> bytes | None:
+    """The bytes of a (small) file on the host, or None when there is no such file."""
+    try:
+        with conn.sftp().open(remote_path, "rb") as f:
+            data = f.read(limit + 1)
+    except FileNotFoundError:
+        return None
+    except _SFTP_ERRORS as e:
+        raise _error(conn, f"read {conn.host.name}:{remote_path}", e) from e
+    if len(data) > limit:
+        raise TransferError(f"cannot read {conn.host.name}:{remote_path}: larger than {limit} bytes")
+    return data
+
+
+def list_remote(conn: Connection, remote_path: str) -> list[str] | None:
+    """The names in a directory on the host, or None when there is no such directory."""
+    try:
+        return conn.sftp().listdir(remote_path)
+    except FileNotFoundError:
+        return None
+    except _SFTP_ERRORS as e:
+        raise _error(conn, f"list {conn.host.name}:{remote_path}", e) from e
+
+
+def make_remote_dirs(conn: Connection, remote_path: str) -> None:
+    """`mkdir -p` over SFTP (the server's umask applies to what it makes)."""
+    sftp, missing, path = conn.sftp(), [], posixpath.normpath(remote_path)
+    try:
+        while path not in ("/", ""):
+            try:
+                sftp.stat(path)
+                break
+            except FileNotFoundError:
+                missing.append(path)
+                path = posixpath.dirname(path)
+        for directory in reversed(missing):
+            try:
+                sftp.mkdir(directory)
+            except OSError:
+                sftp.stat(directory)  # made meanwhile by someone else: fine; else the stat raises
+    except _SFTP_ERRORS as e:
+        raise _error(conn, f"make {conn.host.name}:{remote_path}", e) from e
