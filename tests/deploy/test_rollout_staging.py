@@ -139,3 +139,21 @@ def test_a_failed_rollout_removes_the_pre_staged_copies(fleet, tmp_path):
     assert _staged(fleet[2]) == ""
     assert result.deployment_id not in _sh(fleet[2], f"ls {DEPLOYMENT_ROOT}/{GROUP.group_id}")
     assert [_version(h) for h in fleet] == ["1", "1", "1"]
+
+
+def test_pre_staging_as_a_non_root_user_goes_through_sudo(local_hosts_factory, tmp_path):
+    """As `ubuntu` with passwordless sudo: the state is read in one exec through sudo, uploads go
+    through the user's home and are moved into place, and nothing is left there."""
+    hosts = local_hosts_factory(2, user="ubuntu")
+    try:
+        rollout = Rollout(hosts.hosts, GROUP, GroupState(tmp_path / "state", "shop-staging"))
+        for version in ("1", "2"):
+            bundle = build_bundle(python_revision(tmp_path / f"v{version}", version=version))
+            result = rollout.deploy(bundle.data, bundle.sha256)
+            assert result.ok, result.message
+            assert [_version(h) for h in hosts.hosts] == [version, version]
+        assert _audit(tmp_path, "host-staged") == ["host2", "host2"]
+        assert [_sh(h, "ls -A ~").split() for h in hosts.hosts] == [[".ssh"], [".ssh"]]
+        assert [_staged(h) for h in hosts.hosts] == ["", ""]
+    finally:
+        hosts.stop_all()

@@ -1,6 +1,6 @@
 """The host agent as vend starts it: where it lives on a host, its version (a hash of its source),
-and one `host_agent.py run` on a
-connection (stretch.py says what goes in and how its output reads back).
+and one `host_agent.py run` on a connection (stretch.py says what goes in and how its output
+reads back).
 
 An AgentRun runs at once (`wait`), or is started ahead of the host's turn and held on its input
 (`start_held`): the agent is then up and waiting when the turn comes, and `wait` only sends the
@@ -26,6 +26,7 @@ AGENT_PATH = "/opt/codedeploy-agent/vend-host-agent.py"
 AGENT_SOURCE = Path(__file__).with_name("host_agent.py")
 AGENT_HASH = hashlib.sha256(AGENT_SOURCE.read_bytes()).hexdigest()  # uploaded only when the host's differs
 COMMAND_MARGIN = 30  # seconds the SSH call waits beyond a hook's own timeout
+
 
 class AgentRun:
     """One `host_agent.py run` on the deployer's connection: run now (`wait`), or started ahead

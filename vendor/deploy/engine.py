@@ -72,12 +72,14 @@ class DeploymentFailed(Exception):
 class HostDeployer:
     """Deploys one revision to one host over one connection.
 
-    `prepare` does what needs no hook and switches nothing: it reads the host's state in one exec
-    (agent version, last successful install and its appspec), uploads the agent only when its
-    hash differs, and puts the bundle on the host: next to the deployment (unpacked by
-    DownloadBundle) or, with `stage=True`, unpacked in a staging place ahead of the host's turn
-    (the rollout does this on the next host while the current one deploys). `deploy` then runs
-    each stretch of the lifecycle between traffic changes as one agent run (stretch.py).
+    `prepare` does what needs no hook and switches nothing: it reads the host's state
+    (host_state.py: agent version, last successful install and its appspec), uploads the agent
+    only when its hash differs, and puts the bundle on the host: next to the deployment (unpacked
+    by DownloadBundle) or, with `stage=True`, unpacked in a staging place ahead of the host's turn
+    (the rollout does this on the next host while the current one deploys, and `warm` starts that
+    host's first agent run, waiting for its input). `deploy` then runs each stretch of the
+    lifecycle between traffic changes as one agent run (stretch.py, agent_run.py); the env file
+    is written by the agent at BeforeInstall, from the plan on its stdin.
     """
 
     def __init__(self, conn: Connection, deployment: Deployment, traffic: Traffic | None = None,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from vendor.deploy.appspec import AppSpec, parse_appspec
 from vendor.deploy.bundle_extract import check_archive
-from vendor.deploy.engine import Deployment, DeploymentFailed, HostDeployer, HostOutcome, NoTraffic
+from vendor.deploy.engine import Deployment, HostDeployer, HostOutcome, NoTraffic
 from vendor.deploy.history import GroupState
 from vendor.plan.rollout import batches
 from vendor.ssh import SSHError, connect
@@ -148,7 +148,7 @@ class Rollout:
                 deployer = self._deployer(connect(host), revision, deployment_id)
             deployer.call_off()
             self.state.audit("host-unstaged", deployment_id=deployment_id, host=host.name)
-        except (SSHError, DeploymentFailed) as e:
+        except Exception as e:  # cleaning up must not hide why the rollout stopped: said in the audit log
             self.state.audit("host-unstage-failed", deployment_id=deployment_id, host=host.name, message=str(e))
         finally:
             if deployer is not None:
@@ -161,8 +161,8 @@ class Rollout:
         if staged is not None:
             try:
                 deployer = staged.result()
-            except (SSHError, DeploymentFailed):
-                deployer = None  # staging failed: the host's turn starts from scratch and says why
+            except Exception:  # staging failed: the host's turn starts from scratch and says why
+                deployer = None
         try:
             if deployer is None:
                 deployer = self._deployer(connect(host), revision, deployment_id)
