@@ -109,8 +109,10 @@ class HostDeployer:
     def deploy(self, bundle: bytes, appspec: AppSpec) -> HostOutcome:
         outcome = HostOutcome(self.conn.host.name, ok=False)
         try:
-            if not self.bundle_placed:
-                self.prepare(bundle)
+            if not self.bundle_placed:  # not pre-staged: the agent starts while the bundle goes up
+                self._prepare()
+                self.warm(appspec)
+                self._place(bundle)
             for part in self._parts or self._plan_parts(appspec):
                 if isinstance(part, Step):
                     outcome.events.append(part.event)
@@ -172,10 +174,15 @@ class HostDeployer:
                         archive=posixpath.join(self.staged, "deployment-archive"))
             self.is_staged = True
         else:
-            try:
-                self._put(bundle, posixpath.join(self.dir, "bundle.tar.gz"), 0o600, event="DownloadBundle")
-            except TransferError as e:
-                raise DeploymentFailed("DownloadBundle", str(e)) from e
+            self._place(bundle)
+        self.bundle_placed = True
+
+    def _place(self, bundle: bytes) -> None:
+        """The bundle next to the deployment, for DownloadBundle to unpack."""
+        try:
+            self._put(bundle, posixpath.join(self.dir, "bundle.tar.gz"), 0o600, event="DownloadBundle")
+        except TransferError as e:
+            raise DeploymentFailed("DownloadBundle", str(e)) from e
         self.bundle_placed = True
 
     def discard_staged(self) -> None:
