@@ -19,7 +19,7 @@ from vendor.deploy.appspec import AppSpec, parse_appspec
 from vendor.deploy.env_file import EnvFile
 from vendor.deploy.host_state import StateUnreadable, read_host_state
 from vendor.deploy.lifecycle import Step, hook_env, steps
-from vendor.deploy.stretch import Plan, stretches
+from vendor.deploy.stretch import Plan, hook_failure, stretches
 from vendor.ssh import CommandTimeout, Connection, SSHError, TransferError, run, upload_bytes
 
 DEPLOYMENT_ROOT = "/opt/codedeploy-agent/deployment-root"
@@ -234,7 +234,7 @@ class HostDeployer:
                                                  "text": self.env_file.text}})
                 source, archive = (previous[1], previous[0]) if step.previous else (spec, self.archive)
                 for script in source.scripts(step.event):
-                    plan.hook(actions, self._hook_args(step.event, archive, script), script.location)
+                    plan.hook(actions, self._hook_args(step.event, archive, script), script.location, script.runas)
         if last:
             if not plan.events:  # ended on a traffic change: the record needs a run of its own
                 plan.events.append({"event": "", "actions": []})
@@ -275,6 +275,8 @@ class HostDeployer:
                        group_name=self.d.group_name, group_id=self.d.group_id)
         args = {"script": posixpath.join(archive, script.location), "timeout": script.timeout,
                 "runas": script.runas, "env": env, "log": self.log}
+        if script.sudo:
+            args["sudo"] = True
         if self.env_file is not None:
             args["env_file"] = self.env_file.path
         return args
@@ -288,10 +290,9 @@ class HostDeployer:
                          on_output=lambda stream, line: self.on_output(self.conn.host.name, f"{event}: {line}"))
         except CommandTimeout as e:
             raise DeploymentFailed(event, f"{script.location} did not finish: {e}") from e
-        if result.exit_code == 124:
-            raise DeploymentFailed(event, f"{script.location} timed out after {script.timeout}s and was killed")
-        if not result.ok:
-            raise DeploymentFailed(event, f"{script.location} exited with {result.exit_code}")
+        message = hook_failure(script.location, script.runas, script.timeout, result.exit_code)
+        if message:
+            raise DeploymentFailed(event, message)
         return result.duration
 
     # -- host side helpers ------------------------------------------------------------------

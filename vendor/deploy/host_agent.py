@@ -492,6 +492,7 @@ def write_env_file(path, group, text):
 def adopt(staged, directory):
     """Move a revision pre-staged in `staged` (bundle.tar.gz, deployment-archive) into the
     deployment's directory; the staging place is removed."""
+    stopped = settle(os.path.dirname(directory), os.path.basename(directory))  # as unpack does
     os.makedirs(directory, exist_ok=True)
     for name in ("bundle.tar.gz", "deployment-archive"):
         target = os.path.join(directory, name)
@@ -502,7 +503,7 @@ def adopt(staged, directory):
         except OSError as e:
             raise AgentError("pre-staged revision at %s is incomplete: %s" % (staged, e))
     shutil.rmtree(staged, ignore_errors=True)
-    return {"adopted": directory}
+    return {"adopted": directory, "stopped": stopped}
 
 
 def pointer(path, archive):
@@ -550,10 +551,12 @@ def run(plan):
                     return 1
                 continue
             try:
-                BUILTINS[name](**args)
+                done = BUILTINS[name](**args)
             except AgentError as e:
                 say(error=str(e))
                 return 1
+            if done.get("stopped"):  # a hook an interrupted deployment left running: said as output
+                sys.stdout.write(done["stopped"] + "\n")
     say(done=True)
     return 0
 

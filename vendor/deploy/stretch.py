@@ -23,8 +23,22 @@ from vendor.deploy.lifecycle import Step
 TRAFFIC_CHANGES = ("BlockTraffic", "AllowTraffic")  # done by vend itself, between the agent's runs
 PREFIX = "@@vend:"
 TIMEOUT_EXIT = 124  # the agent's exit code for a script it killed at its timeout
+OUTPUT_OPEN_EXIT = 125  # ... for a script that ended while a process it left kept its output open
 AGENT_START = 60.0  # seconds for the agent to start and report its first event
 BUILTIN_TIMEOUT = 600.0  # seconds for any builtin step (unpack, install, ...), as before
+
+
+def hook_failure(location: str, runas: str | None, timeout, exit_code: int) -> str:
+    """How a hook script's exit code reads as a failure ("" when it succeeded), as the agent words it."""
+    if exit_code == 0:
+        return ""
+    if exit_code == TIMEOUT_EXIT:
+        return f"{location} timed out after {timeout}s and was killed"
+    if exit_code == OUTPUT_OPEN_EXIT:
+        return (f"{location} failed to close STDOUT within {timeout}s: a background process kept its output open "
+                "(see the warning above)")
+    who = f" run as user {runas}" if runas else ""
+    return f"{location}{who} exited with {exit_code}"
 
 
 def stretches(steps: list[Step]) -> list[list[Step] | Step]:
@@ -48,15 +62,17 @@ class Plan:
 
     events: list[dict] = field(default_factory=list)
     locations: dict[str, str] = field(default_factory=dict)
+    runas: dict[str, str | None] = field(default_factory=dict)
     nonce: str = field(default_factory=lambda: secrets.token_hex(12))
 
     def event(self, name: str) -> list[dict]:
         self.events.append({"event": name, "actions": []})
         return self.events[-1]["actions"]
 
-    def hook(self, actions: list[dict], args: dict, location: str) -> None:
+    def hook(self, actions: list[dict], args: dict, location: str, runas: str | None = None) -> None:
         actions.append({"hook": args})
         self.locations[args["script"]] = location
+        self.runas[args["script"]] = runas
 
     @property
     def empty(self) -> bool:
@@ -118,10 +134,9 @@ class Stream:
             self._deadline = now + float(r["timeout"]) + self.margin
         elif "hook" in r:
             self.hook_seconds += float(r["seconds"])
-            if r["exit"] == TIMEOUT_EXIT:
-                self.failure = (self.event, f"{self.script} timed out after {self.script_timeout}s and was killed")
-            elif r["exit"] != 0:
-                self.failure = (self.event, f"{self.script} exited with {r['exit']}")
+            message = hook_failure(self.script, self.plan.runas.get(r["hook"]), self.script_timeout, r["exit"])
+            if message:
+                self.failure = (self.event, message)
             self.script = None
             self._deadline = now + BUILTIN_TIMEOUT
         elif "error" in r:
