@@ -23,6 +23,8 @@ QUICK_FAULTS = (  # node ids or files, relative to the repository
     "tests/ssh/test_run.py::test_timeout_kills_the_whole_process_group",
     "tests/deploy/test_engine.py::test_hook_over_its_timeout_is_killed_with_its_process_group",
     "tests/deploy/test_rollout_faults.py",
+    "tests/deploy/test_rollout_staging.py::test_a_failed_rollout_removes_the_pre_staged_copies",
+    "tests/deploy/test_stretch.py::test_a_hook_cannot_forge_a_result_line",
     "tests/aws/test_stack_e2e.py::test_apply_killed_after_random_call_converges",
     # bad input: refused with a clear error, never executed or written outside its place
     "tests/config/test_source.py::test_binary_file",
