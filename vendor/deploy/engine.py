@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Protocol
 
@@ -249,7 +250,8 @@ class HostDeployer:
         try:
             result = agent.wait()
         except CommandTimeout as e:
-            if stream.script is not None:
+            if stream.script is not None:  # the hook ran until vend gave up on it: count its time
+                outcome.hook_seconds += time.monotonic() - stream.script_started
                 raise DeploymentFailed(stream.event, f"{stream.script} did not finish: {e}") from e
             raise
         finally:

@@ -100,6 +100,7 @@ class Stream:
         self.event: str | None = None
         self.script: str | None = None  # location of the script running now
         self.script_timeout: float | None = None
+        self.script_started = 0.0
         self.failure: tuple[str, str] | None = None  # (event, message)
         self.hook_seconds = 0.0
         self.done = False
@@ -131,6 +132,7 @@ class Stream:
         elif "hook" in r and "exit" not in r:
             self.script = self.plan.locations.get(r["hook"], r["hook"])
             self.script_timeout = r["timeout"]
+            self.script_started = now
             self._deadline = now + float(r["timeout"]) + self.margin
         elif "hook" in r:
             self.hook_seconds += float(r["seconds"])
