@@ -6,9 +6,11 @@ answered: the call took effect in AWS but vend never sees its result, as when a 
 """
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+LOCAL = "vend_answered_locally"  # set in a call's context when no request went to AWS (fleet_reads)
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Head")
 
 
@@ -24,6 +26,8 @@ def is_mutating(operation: str) -> bool:
 class CallCounter:
     fail_after: int | None = None
     calls: Counter = field(default_factory=Counter)  # "service:Operation" -> count
+    answered: Counter = field(default_factory=Counter)  # reads answered without a request (fleet_reads)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def total(self) -> int:
@@ -39,9 +43,10 @@ class CallCounter:
     def attach(self, client) -> None:
         client.meta.events.register("after-call.*.*", self._after_call)
 
-    def _after_call(self, model, **_kwargs) -> None:
+    def _after_call(self, model, context=None, **_kwargs) -> None:
         service = model.service_model.service_name
-        self.calls[f"{service}:{model.name}"] += 1
+        with self._lock:
+            (self.answered if context and context.get(LOCAL) else self.calls)[f"{service}:{model.name}"] += 1
         if self.fail_after is not None and is_mutating(model.name) and self.mutating >= self.fail_after:
             limit, self.fail_after = self.fail_after, None
             raise InjectedFault(f"injected fault after mutating call {limit} ({service}:{model.name})")

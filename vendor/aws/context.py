@@ -10,8 +10,11 @@ from vendor.aws.calls import CallCounter
 
 
 class AwsContext:
-    def __init__(self, session, *, endpoint_url: str | None = None, counter: CallCounter | None = None):
+    def __init__(self, session, *, endpoint_url: str | None = None, counter: CallCounter | None = None,
+                 shared_clients=None):
+        """`shared_clients(service)`: clients shared with other contexts (a fleet run's); made here otherwise."""
         self.session = session
+        self._shared_clients = shared_clients
         self.endpoint_url = endpoint_url
         self.counter = counter or CallCounter()
         self._clients: dict[str, object] = {}
@@ -23,6 +26,8 @@ class AwsContext:
         return self.session.region_name
 
     def client(self, service: str):
+        if self._shared_clients is not None:
+            return self._shared_clients(service)
         if service not in self._clients:
             made = self.session.client(service, endpoint_url=self.endpoint_url, config=clients.RETRIES)
             self.counter.attach(made)

@@ -12,13 +12,14 @@ import time
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from vendor.aws import executor, preflight
+from vendor.aws import executor, fleet_run, preflight
 from vendor.aws.base import StackError
 from vendor.aws.calls import CallCounter
 from vendor.aws.endpoint import resolve_target
 from vendor.aws.listener_rules import ListenerRulesError
 from vendor.aws.observe import observe
 from vendor.aws.stack_ops import context, load_stack
+from vendor.cli import fleet_cmd
 from vendor.cli.errors import user_errors
 from vendor.config.loader import load_config
 from vendor.plan import render_plan
@@ -32,6 +33,9 @@ from vendor.state import default_state_dir
 
 FAILED = 1
 CONFIG = click.argument("config", type=click.Path(dir_okay=False))
+CONFIGS = click.argument("configs", nargs=-1, required=True, metavar="CONFIG...")
+JOBS = click.option("--jobs", type=click.IntRange(1, 256), default=fleet_run.DEFAULT_JOBS, show_default=True,
+                    help="With many configs: how many environments are read at once.")
 
 
 def aws_options(func):
@@ -86,19 +90,29 @@ def _title(verb: str, cf, target, ctx) -> str:
 
 
 @click.command()
-@CONFIG
+@CONFIGS
 @aws_options
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged resources.")
+@JOBS
 @user_errors
 @stack_errors
-def plan(config, profile, region, shared_certificate, output, show_all) -> None:
+def plan(configs, profile, region, shared_certificate, output, show_all, jobs) -> None:
     """Show what apply would create, change or delete, per resource. Changes nothing.
 
+    Given several configs (paths, a directory of .yaml configs, or a glob), plans them all,
+    `--jobs` at a time, and shows one fleet report: each environment ok, drifted (what),
+    missing or error (why); exit status 1 when any environment is in error.
+
     \b
-    Example:
+    Examples:
       vend plan configs/acme-production.yaml --output json
+      vend plan configs/ --jobs 32
     """
+    if fleet_cmd.is_fleet(configs):
+        fleet_cmd.report("Plan for", configs, profile, region, shared_certificate, output, jobs, start_emulator)
+        return
+    config = configs[0]
     cf, target, ctx, st = _open(config, profile, region, shared_certificate)
     steps = plan_apply(st.resources, observe(ctx, st.resources))
     if output == "json":
@@ -228,18 +242,26 @@ STATES = {"keep": "ok", "create": "missing", "update": "differs", "blocked": "di
 
 
 @click.command()
-@CONFIG
+@CONFIGS
 @aws_options
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@JOBS
 @user_errors
 @stack_errors
-def status(config, profile, region, shared_certificate, output) -> None:
+def status(configs, profile, region, shared_certificate, output, jobs) -> None:
     """Show each resource of the environment: ok, missing, differs (from the config) or unwanted.
 
+    Given several configs (paths, a directory or a glob): one fleet report, as `vend plan` gives.
+
     \b
-    Example:
+    Examples:
       vend status configs/acme-staging.yaml
+      vend status 'configs/*-staging.yaml' --output json
     """
+    if fleet_cmd.is_fleet(configs):
+        fleet_cmd.report("Status of", configs, profile, region, shared_certificate, output, jobs, start_emulator)
+        return
+    config = configs[0]
     cf, target, ctx, st = _open(config, profile, region, shared_certificate)
     found = observe(ctx, st.resources)
     steps = plan_apply(st.resources, found)
