@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tests.bench import embedded_flow, faults, frontdoor, render_throughput, rollout, vending
+from tests.bench import embedded_flow, faults, fleet, frontdoor, render_throughput, rollout, vending
 from tests.bench.results import environment, write_result
 from tests.bench.table import Column, format_table
 
-BENCHMARKS = (render_throughput, vending, rollout, embedded_flow, frontdoor)
+BENCHMARKS = (render_throughput, vending, rollout, embedded_flow, frontdoor, fleet)
 COLUMNS = [
     Column("benchmark", "benchmark"),
     Column("case", "case"),
@@ -33,6 +33,9 @@ COLUMNS = [
     Column("elbv2_calls", "elbv2 calls", "d"),
     Column("wall_per_customer_s", "wall/customer s", ".3f"),
     Column("calls_per_customer", "calls/customer", ".1f"),
+    Column("throttled", "throttled", "d"),
+    Column("calls_ratio", "x fewer calls", ".1f"),
+    Column("speedup", "x faster", ".1f"),
     Column("requests", "requests", "d"),
     Column("failed", "failed", "d"),
     Column("rps", "requests/s", ".1f"),
@@ -55,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench")
     parser.add_argument("--quick", action="store_true",
                         help=f"vending: {', '.join(map(str, vending.QUICK_COUNTS))} customers "
-                             f"instead of {', '.join(map(str, vending.COUNTS))}")
+                             f"instead of {', '.join(map(str, vending.COUNTS))}; fleet: "
+                             f"{', '.join(map(str, fleet.QUICK_COUNTS))} environments")
     parser.add_argument("--faults", action="store_true", help="run the fault tests instead, one table")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help=f"run only these benchmarks ({', '.join(b.NAME for b in BENCHMARKS)}); default: all")
@@ -66,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     if error:
         print(error, file=sys.stderr)
         return 2
-    options = {vending: {"counts": vending.QUICK_COUNTS if args.quick else vending.COUNTS}}
+    options = {vending: {"counts": vending.QUICK_COUNTS if args.quick else vending.COUNTS},
+               fleet: {"counts": fleet.QUICK_COUNTS if args.quick else fleet.COUNTS}}
     rows, notes, written, skipped = [], [], [], False
     env = environment()  # the commit this run measures
     for bench in benchmarks:

@@ -113,5 +113,6 @@ def test_benchmarks_are_selected_by_name_in_the_order_given():
 
     assert [b.NAME for b in by_name(["frontdoor", "rollout", "frontdoor"])[0]] == ["frontdoor", "rollout"]
     assert by_name([]) == (list(BENCHMARKS), None)
-    assert by_name(["fleet", "rollout", "nope"]) == ([], "scripts/bench: no benchmark named fleet, nope; choose from "
-                                                        "render, vending, rollout, flow, frontdoor (or none for all)")
+    assert [b.NAME for b in by_name(["fleet"])[0]] == ["fleet"]
+    assert by_name(["fleets", "rollout", "nope"]) == ([], "scripts/bench: no benchmark named fleets, nope; choose from "
+                                                         "render, vending, rollout, flow, frontdoor, fleet (or none for all)")

@@ -150,6 +150,7 @@ class LatencyProxy:
 
     def _run(self) -> None:
         self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
         server = self._loop.run_until_complete(asyncio.start_server(self._serve, HOST, 0, limit=2 ** 24))
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()

@@ -1,0 +1,176 @@
+"""Benchmark: `vend plan` of 1, 50 and 500 environments at AWS latency, today's way vs the fleet way.
+
+AWS is the moto server behind `LatencyProxy` (40 ms per call, a token bucket per API action of
+20 calls/s refill and 100 deep, as EC2 documents for its non-mutating actions, answering AWS's
+throttling errors). Environments: customers c0001..c0500, variants of configs/acme-staging.yaml
+on shared ALBs (as the vending benchmark has them), each made by vend's own apply
+(`executor.apply` of its stack), run in-process against moto's backends with no HTTP and no
+poll delays (the fast path: the same calls, without the proxy); the moto server then serves
+those backends over HTTP through the proxy.
+
+Rows per N: today's way (one `vend plan CONFIG` after another: a new session, every resource
+read on its own, standard retries) and the fleet way (`vend plan DIR`: `fleet_run.plan_fleet`,
+JOBS environments at a time, adaptive retries, reads made once per run). Calls are counted at
+the proxy (every request that reached it, throttled ones included). Today's way for N above
+SAMPLE is measured on the first SAMPLE environments and its wall time extrapolated (N x the mean);
+the row says so. Standalone: python -m tests.bench.fleet [--quick] [COUNT ...]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.aws.conftest import REGION, Cloud
+from tests.bench.table import Column, format_table
+from tests.bench.vending import customer_configs, endpoint_environment, shared_load_balancers
+from vendor.aws import executor, fleet_run
+from vendor.aws.calls import CallCounter
+from vendor.aws.observe import observe
+from vendor.aws.stack_ops import Target, context, load_stack
+from vendor.cli.stack import _open
+from vendor.config.loader import load_config
+from vendor.plan.diff import plan_apply
+from vendor.sandbox.emulator import relax_moto
+from vendor.sandbox.latency_proxy import LatencyProxy
+
+NAME = "fleet"
+COUNTS = (1, 50, 500)
+QUICK_COUNTS = (1, 10, 50)
+SAMPLE = 10
+LATENCY, RATE, BURST, JOBS = 0.04, 20.0, 100.0, 32
+
+
+class InProcessCloud(Cloud):
+    """The account's set-up (VPC, certificate, AMIs) in moto's in-process backends."""
+
+    def client(self, service: str, region: str = REGION):
+        import boto3
+        return boto3.client(service, region_name=region)
+
+
+def vend(paths: list[Path], done: int, upto: int) -> None:
+    """Customers done+1..upto applied by vend's apply, in-process (the fast path)."""
+    ctx = context(Target(label="in-process"), REGION, CallCounter())
+    ctx.delay = 0
+    started = time.perf_counter()
+    for i in range(done, upto):
+        InProcessCloud(None).bake(f"c{i + 1:04d}", "staging")
+        executor.apply(ctx, load_stack(ctx, load_config(paths[i])).resources)
+        if (i + 1) % 25 == 0:
+            print(f"bench: fleet: {i + 1}/{upto} environments applied, {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr, flush=True)
+
+
+def sequential(paths: list[Path], proxy: LatencyProxy) -> dict:
+    proxy.reset_counts()
+    started, plans = time.perf_counter(), []
+    for path in paths:
+        _, _, ctx, st = _open(str(path), None, None, None)
+        plans.append(plan_apply(st.resources, observe(ctx, st.resources)))
+    return {"wall_s": time.perf_counter() - started, "calls": proxy.forwarded + sum(proxy.throttled.values()),
+            "throttled": sum(proxy.throttled.values()), "plans": plans}
+
+
+def fleet(paths: list[Path], proxy: LatencyProxy) -> dict:
+    proxy.reset_counts()
+    started = time.perf_counter()
+    planned = fleet_run.plan_fleet([str(p) for p in paths], Target(label="proxy"), jobs=JOBS)
+    return {"wall_s": time.perf_counter() - started, "calls": proxy.forwarded + sum(proxy.throttled.values()),
+            "throttled": sum(proxy.throttled.values()), "planned": planned}
+
+
+def rows_for(n: int, today: dict, sample: int, ours: dict) -> list[dict]:
+    per_today, per_ours = today["calls"] / sample, ours["calls"] / n
+    errors = [p for p in ours["planned"] if p.error]
+    not_ok = [p for p in ours["planned"] if not p.error and any(s.action != "keep" for s in p.steps)]
+    if errors or not_ok:
+        raise SystemExit(f"fleet benchmark: {len(errors)} environments in error "
+                         f"({errors[0].error if errors else ''}), {len(not_ok)} not a no-op")
+    for plan, planned in zip(today["plans"], ours["planned"]):
+        if plan != planned.steps:
+            raise SystemExit(f"fleet benchmark: the fleet plan of {planned.environment} differs from its own plan")
+    wall_today = today["wall_s"] / sample * n
+    return [
+        {"benchmark": NAME, "case": f"{n} env: sequential, vend plan CONFIG each (today)"
+                                    + (f" [measured on {sample}, wall x{n / sample:g}]" if sample < n else ""),
+         "environments": n, "wall_s": round(wall_today, 2), "api_calls": round(per_today * n),
+         "calls_per_customer": round(per_today, 1), "wall_per_customer_s": round(today["wall_s"] / sample, 3),
+         "throttled": today["throttled"], "errors": 0, "extrapolated": sample < n},
+        {"benchmark": NAME, "case": f"{n} env: vend plan DIR (fleet, {JOBS} at a time)", "environments": n,
+         "wall_s": round(ours["wall_s"], 2), "api_calls": ours["calls"], "calls_per_customer": round(per_ours, 1),
+         "wall_per_customer_s": round(ours["wall_s"] / n, 3), "throttled": ours["throttled"], "errors": 0,
+         "calls_ratio": round(per_today / per_ours, 1), "speedup": round(wall_today / ours["wall_s"], 1)},
+    ]
+
+
+def run(counts: tuple[int, ...] = COUNTS) -> dict:
+    from moto import mock_aws
+    from moto.server import ThreadedMotoServer
+
+    counts = tuple(sorted(set(counts)))
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    relax_moto()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="vbench-fleet-") as tmp, \
+            endpoint_environment("http://unused.invalid"), mock_aws():
+        os.environ.pop("AWS_ENDPOINT_URL")  # the set-up goes to moto's in-process backends
+        account = InProcessCloud(None)
+        network = account.existing_network(subnet_prefix=20)
+        account.certificate("*.bench.example", shared=True)
+        paths = customer_configs(Path(tmp) / "configs", max(counts), network)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        proxy = LatencyProxy(f"http://{host}:{port}", latency=LATENCY, rate=RATE, burst=BURST).start()
+        done = 0
+        try:
+            for n in counts:
+                vend(paths, done, n)
+                done = n
+                os.environ["AWS_ENDPOINT_URL"] = proxy.url
+                try:
+                    sample = min(n, SAMPLE)
+                    print(f"bench: fleet: {n} environments: sequential ({sample}) ...", file=sys.stderr, flush=True)
+                    today = sequential(paths[:sample], proxy)
+                    print(f"bench: fleet: {n} environments: fleet ...", file=sys.stderr, flush=True)
+                    ours = fleet(paths[:n], proxy)
+                finally:
+                    os.environ.pop("AWS_ENDPOINT_URL")
+                rows += rows_for(n, today, sample, ours)
+                print(format_table(rows[-2:], COLUMNS), file=sys.stderr, flush=True)
+        finally:
+            proxy.stop()
+            server.stop()
+    notes = [f"fleet: through LatencyProxy ({LATENCY * 1000:g} ms per call, token bucket {RATE:g}/s, {BURST:g} deep "
+             "per API action) in front of the moto server; calls counted at the proxy (throttled attempts too).",
+             f"fleet: environments c0001..c{max(counts):04d} (acme-staging variants on shared ALBs "
+             f"{', '.join(shared_load_balancers(max(counts)))}) made by vend's apply in-process against moto "
+             "(fast path: no HTTP, no poll delays); every plan is a no-op, the fleet's equal to each one alone.",
+             f"fleet: sequential beyond {SAMPLE} environments is measured on the first {SAMPLE}, wall extrapolated."]
+    return {"rows": rows, "notes": notes, "counts": list(counts), "latency_s": LATENCY, "rate": RATE,
+            "burst": BURST, "jobs": JOBS, "sample": SAMPLE}
+
+
+COLUMNS = [Column("case", "case"), Column("wall_s", "wall s", ".2f"), Column("api_calls", "API calls", "d"),
+           Column("calls_per_customer", "calls/env", ".1f"), Column("throttled", "throttled", "d"),
+           Column("calls_ratio", "x fewer calls", ".1f"), Column("speedup", "x faster", ".1f")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.fleet")
+    parser.add_argument("--quick", action="store_true", help=f"{', '.join(map(str, QUICK_COUNTS))} environments")
+    parser.add_argument("counts", nargs="*", type=int, help="environment counts (default: 1 50 500)")
+    args = parser.parse_args(argv)
+    result = run(tuple(args.counts) or (QUICK_COUNTS if args.quick else COUNTS))
+    print(format_table(result["rows"], COLUMNS))
+    print("\n".join(result["notes"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
