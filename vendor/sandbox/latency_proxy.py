@@ -188,11 +188,20 @@ class LatencyProxy:
                     client_w.write(throttling_response(key[0]))
                     await client_w.drain()
                     continue
-                if upstream is None:
-                    upstream = await asyncio.open_connection(*self.upstream, limit=2 ** 24)
-                upstream[1].write(head + body)
-                await upstream[1].drain()
-                response = await self._response(upstream[0], method == b"HEAD")
+                response = None
+                for _fresh in (False, True):  # a kept connection the upstream has closed: once more on a new one
+                    if upstream is None:
+                        upstream = await asyncio.open_connection(*self.upstream, limit=2 ** 24)
+                    try:
+                        upstream[1].write(head + body)
+                        await upstream[1].drain()
+                        response = await self._response(upstream[0], method == b"HEAD")
+                    except ConnectionError:
+                        response = None
+                    if response is not None:
+                        break
+                    upstream[1].close()
+                    upstream = None
                 if response is None:
                     return
                 raw, close = response
