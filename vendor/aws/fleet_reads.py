@@ -41,6 +41,8 @@ EC2_KINDS = {"DescribeVpcs": ("describe_vpcs", "Vpcs"), "DescribeSubnets": ("des
              "DescribeAddresses": ("describe_addresses", "Addresses"),
              "DescribeNatGateways": ("describe_nat_gateways", "NatGateways")}
 WAIT_S = 120.0
+THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "SlowDown",
+              "TooManyRequestsException", "RequestThrottled", "RequestThrottledException", "ProvisionedThroughputExceededException"}
 _NO = object()
 
 
@@ -122,7 +124,8 @@ class FleetReads:
         if key is None:
             return
         with self._lock:
-            if http_response.status_code < 500:
+            code = parsed.get("Error", {}).get("Code", "") if isinstance(parsed, dict) else ""
+            if http_response.status_code < 500 and code not in THROTTLING:  # a throttled answer is never reused
                 self._answers[key] = (http_response.status_code, copy.deepcopy(parsed))
             self._in_flight.pop(key).set()
 
