@@ -126,3 +126,16 @@ def test_calls_per_no_op_environment_budget(fleet):
     one_more = fleet_calls(paths[:2]) - fleet_calls(paths[:1])  # fleetdrift reads as much as a no-op
     assert one_more <= 13
     assert sequential >= 5 * one_more, (sequential, one_more)
+
+
+def test_the_fleet_plan_of_each_environment_is_its_own_plan(fleet):
+    """Answers from the run's lists and shared reads give exactly the steps of reading one by one."""
+    _, paths = fleet
+    alone = []
+    for path in paths:
+        _, _, ctx, st = _open(str(path), None, None, None)
+        alone.append(plan_apply(st.resources, observe(ctx, st.resources)))
+    counter = CallCounter()
+    planned = fleet_run.plan_fleet([str(p) for p in paths], Target(label="moto"), jobs=3, counter=counter)
+    assert [p.steps for p in planned] == alone
+    assert sum(counter.answered.values()) > counter.total  # most reads answered from the run's lists
