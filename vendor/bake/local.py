@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,9 +29,10 @@ from vendor.bake.target import BakeError, BaseImage, Finished, Say
 from vendor.config.model import Config
 from vendor.render.hcl import Raw, attributes
 from vendor.render.packer import BuildSource, packages
-from vendor.sandbox.hosts import LocalHosts
+from vendor.sandbox.hosts import Host, HostsBusy, LocalHosts
 from vendor.ssh import connect, run
 
+BUILD_HOSTS_WAIT = 30 * 60.0  # another bake on this machine holding the local build hosts
 ROOT_EXECUTE = "chmod +x {{ .Path }}; {{ .Vars }} sh '{{ .Path }}'"
 BASE_FILES = ("/etc/os-release", "/var/lib/dpkg/status")  # what identifies `/` as a base image
 SSH_TIMEOUT = "30s"
@@ -111,7 +113,7 @@ class LocalTarget:
     @contextmanager
     def session(self, config: Config, provenance: Provenance, say: Say) -> Iterator[LocalSession]:
         name = f"bake-{uuid.uuid4().hex[:8]}"
-        (host,) = self.hosts.start(1, names=[name], image_user=config.image.ssh_username)
+        host = start_build_host(self.hosts, name, config.image.ssh_username, say)
         try:
             say(f"local build host {name} at {host.address} (boots from /, with the image's user "
                 f"{config.image.ssh_username})")
@@ -169,3 +171,25 @@ def _enable_package_services(host, packages: Sequence[str]) -> list[str]:
     if not result.ok:
         raise BakeError(f"recording the services of {', '.join(packages)} on the build host failed: {result.stderr.strip()}")
     return sorted(result.stdout.split())
+
+
+def start_build_host(hosts: LocalHosts, name: str, image_user: str, say: Say,
+                     wait: float = BUILD_HOSTS_WAIT) -> Host:
+    """Boot the build host; while another bake on this machine holds the build hosts' prefix,
+    wait for it (saying so once), at most `wait` seconds."""
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            (host,) = hosts.start(1, names=[name], image_user=image_user)
+            return host
+        except HostsBusy:
+            if time.monotonic() >= deadline:
+                raise BakeError(
+                    f"another bake on this machine held the local build hosts (prefix {hosts.naming.prefix}) "
+                    f"for {wait:g}s: wait for it to end, or give this one its own with VEND_BAKE_HOSTS_PREFIX "
+                    "and VEND_BAKE_HOSTS_SUBNET") from None
+            if not told:
+                say(f"waiting for another bake on this machine (local build hosts {hosts.naming.prefix} in use)")
+                told = True
+            time.sleep(0.5)
