@@ -63,6 +63,14 @@ class HostOutcome:
     events: list[str] = field(default_factory=list)
     hook_seconds: float = 0.0  # time spent inside the customer's hook scripts
 
+    def failed(self, error: DeploymentFailed | SSHError) -> None:
+        """Where and why the host failed: a failed event, or the SSH connection lost during the last one."""
+        if isinstance(error, DeploymentFailed):
+            self.failed_event, self.message = error.event, str(error)
+        else:
+            self.failed_event = self.events[-1] if self.events else "Connect"
+            self.message = f"{self.failed_event}: {error}"
+
 
 class DeploymentFailed(Exception):
     def __init__(self, event: str, message: str):
@@ -125,11 +133,8 @@ class HostDeployer:
                     run_ = self._warm if self._warm is not None and self._warm.plan is part else AgentRun(self, part)
                     self._finish(run_, outcome)
             outcome.ok = True
-        except DeploymentFailed as e:
-            outcome.failed_event, outcome.message = e.event, str(e)
-        except SSHError as e:
-            event = outcome.events[-1] if outcome.events else "Connect"
-            outcome.failed_event, outcome.message = event, f"{event}: {e}"
+        except (DeploymentFailed, SSHError) as e:
+            outcome.failed(e)
         if self._warm is not None and self._warm.held:  # failed before its run: drop what waited
             try:
                 self._warm.discard(self.staged)

@@ -68,11 +68,8 @@ def restart(rollout) -> RestartResult:
                                             env_file=rollout.env_file)
                     _restart_host(deployer, outcome)
                 outcome.ok = True
-            except DeploymentFailed as e:
-                outcome.failed_event, outcome.message = e.event, str(e)
-            except SSHError as e:
-                event = outcome.events[-1] if outcome.events else "Connect"
-                outcome.failed_event, outcome.message = event, f"{event}: {e}"
+            except (DeploymentFailed, SSHError) as e:
+                outcome.failed(e)
             rollout.state.audit("restart-host-end", deployment_id=result.restart_id, host=host.name, ok=outcome.ok,
                                 failed_event=outcome.failed_event, message=outcome.message)
             result.hosts.append(outcome)
