@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
-from vendor.config.loader import load_config
-from vendor.config.source import SourceError
 from vendor.pipeline import plan_artifact
 from vendor.pipeline.infra import InfraRunner, Release
-from vendor.pipeline.infra_source import CommittedConfig
+from vendor.pipeline.infra_source import CommittedConfig, load_at_commit
 from vendor.pipeline.source import SourceRevision, SourceStageError
 from vendor.pipeline.stages import PASSED, StageFailed
 from vendor.plan import render_plan
@@ -53,11 +50,7 @@ def exported_source(root: Path, config_path: str) -> CommittedConfig:
     if not path.is_file():
         raise SourceStageError(f"{config_path} does not exist at commit {revision.commit[:12]}; the pipeline "
                                "releases this path (vend release CONFIG --engine aws --setup sets it)")
-    try:
-        cf = load_config(path)
-    except SourceError as e:
-        raise SourceError([replace(p, file=f"{revision.commit[:12]}:{config_path}") for p in e.problems]) from None
-    return CommittedConfig(cf, revision, config_path, False)
+    return CommittedConfig(load_at_commit(path, revision.commit, config_path), revision, config_path, False)
 
 
 def _stage(runner: InfraRunner, name: str, run: Callable[[Release], tuple[str, str]], rel: Release) -> bool:

@@ -51,9 +51,14 @@ def committed_config(config: str | Path, commit: str, dest: Path) -> CommittedCo
     if not exported.is_file():
         raise SourceStageError(f"{rel} does not exist at commit {revision.commit[:12]} (git show {commit}:{rel}); "
                                "give a commit that has the config")
-    try:
-        cf = load_config(exported)
-    except SourceError as e:
-        raise SourceError([replace(p, file=f"{revision.commit[:12]}:{rel}") for p in e.problems]) from None
+    cf = load_at_commit(exported, revision.commit, rel)
     uncommitted = not local.is_file() or local.read_bytes() != exported.read_bytes()
     return CommittedConfig(cf, revision, rel, uncommitted)
+
+
+def load_at_commit(path: Path, commit: str, rel: str) -> ConfigFile:
+    """The config exported at `path`, its problems named `COMMIT:rel` (the file the user knows)."""
+    try:
+        return load_config(path)
+    except SourceError as e:
+        raise SourceError([replace(p, file=f"{commit[:12]}:{rel}") for p in e.problems]) from None
