@@ -127,6 +127,9 @@ def test_staging_lifecycle_keeps_the_shared_load_balancer(cloud, tmp_path):
 
     again, calls = run(cloud, load(path))
     assert (calls.mutating, changed(again)) == (0, [])
+    _, plan_calls = run(cloud, load(path), lambda ctx, resources: observe(ctx, resources))
+    assert calls.calls == plan_calls.calls  # a no-op apply reads each resource once, the shared ALB too (issue 19)
+    assert calls.calls["elbv2:DescribeRules"] == 2  # the shared ALB's two listeners, once each
 
     path.write_text(path.read_text().replace("hosts: [staging.shop.acme.example]",
                                              "hosts: [staging.shop.acme.example]\n  paths: [/shop/*]"))

@@ -1,9 +1,11 @@
 """Carry out a stack plan: converge each resource in dependency order, or delete them all.
 
 `apply` plans first and refuses to start when a step is blocked. Then, resource by resource, it
-reads the resource again (another apply may have run, an earlier step may have created what a
-Ref points at), acts, and reads it back. Every create first looks the resource up by tag or
-name, so an apply interrupted anywhere converges when run again, without duplicates.
+acts and reads back what it made. Until its first change the plan's reading of each resource is
+still what AWS has (nothing this apply did can have changed it), so a resource is read once; after
+a change, every later resource is read again (an earlier step may have created what a Ref points
+at, or changed what a read sees). Every create first looks the resource up by tag or name, so an
+apply interrupted anywhere converges when run again, without duplicates.
 
 `check`, when given, sees each create, update and delete (as just read) before it is made and may
 raise to stop the apply there: the release pipeline refuses a step its approved plan does not cover.
@@ -48,13 +50,19 @@ def _unchecked(step: Step) -> None:
 
 
 def apply(ctx, resources: Sequence[Resource], *, progress: Progress = _quiet, check: Check = _unchecked) -> Outcome:
-    refuse_blocked(plan_apply(resources, observe(ctx, resources)))
+    planned = observe(ctx, resources)
+    refuse_blocked(plan_apply(resources, planned))
     known: dict[str, Observed] = {}
     done: list[Step] = []
+
+    def read(res: Resource, props: dict) -> Observed | None:
+        changed = any(s.action != "keep" for s in done)
+        return handler(res.kind).read(ctx, res, props) if changed else planned[res.key]
+
     for res in [r for r in resources if r.present]:
         h = handler(res.kind)
         props = resolve(dict(res.props), known)
-        observed = h.read(ctx, res, props)
+        observed = read(res, props)
         s = step(res, observed, known)
         if s.action == "blocked":
             raise StackError(f"{s.key}: {s.note}")
@@ -74,7 +82,7 @@ def apply(ctx, resources: Sequence[Resource], *, progress: Progress = _quiet, ch
         known[res.key] = observed
         done.append(s)
     for res in reversed([r for r in resources if not r.present]):
-        observed = handler(res.kind).read(ctx, res, resolve(dict(res.props), known))
+        observed = read(res, resolve(dict(res.props), known))
         if observed is not None and not res.shared:
             s = Step("delete", res, id=observed.id)
             check(s)
