@@ -18,24 +18,20 @@ the row says so. Standalone: python -m tests.bench.fleet [--quick] [COUNT ...]
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from tests.aws.conftest import REGION, Cloud
+from tests.bench.fleet_cloud import FleetCloud
 from tests.bench.table import Column, format_table
-from tests.bench.vending import customer_configs, endpoint_environment, shared_load_balancers
-from vendor.aws import executor, fleet_run
-from vendor.aws.calls import CallCounter
+from tests.bench.vending import endpoint_environment, shared_load_balancers
+from vendor.aws import fleet_run
 from vendor.aws.observe import observe
-from vendor.aws.stack_ops import Target, context, load_stack
+from vendor.aws.stack_ops import Target
 from vendor.cli.stack import _open
-from vendor.config.loader import load_config
 from vendor.plan.diff import plan_apply
-from vendor.sandbox.emulator import relax_moto
 from vendor.sandbox.latency_proxy import LatencyProxy
 
 NAME = "fleet"
@@ -43,27 +39,6 @@ COUNTS = (1, 50, 500)
 QUICK_COUNTS = (1, 10, 50)
 SAMPLE = 10
 LATENCY, RATE, BURST, JOBS = 0.04, 20.0, 100.0, 32
-
-
-class InProcessCloud(Cloud):
-    """The account's set-up (VPC, certificate, AMIs) in moto's in-process backends."""
-
-    def client(self, service: str, region: str = REGION):
-        import boto3
-        return boto3.client(service, region_name=region)
-
-
-def vend(paths: list[Path], done: int, upto: int) -> None:
-    """Customers done+1..upto applied by vend's apply, in-process (the fast path)."""
-    ctx = context(Target(label="in-process"), REGION, CallCounter())
-    ctx.delay = 0
-    started = time.perf_counter()
-    for i in range(done, upto):
-        InProcessCloud(None).bake(f"c{i + 1:04d}", "staging")
-        executor.apply(ctx, load_stack(ctx, load_config(paths[i])).resources)
-        if (i + 1) % 25 == 0:
-            print(f"bench: fleet: {i + 1}/{upto} environments applied, {time.perf_counter() - started:.0f} s",
-                  file=sys.stderr, flush=True)
 
 
 def sequential(paths: list[Path], proxy: LatencyProxy) -> dict:
@@ -109,43 +84,24 @@ def rows_for(n: int, today: dict, sample: int, ours: dict) -> list[dict]:
 
 
 def run(counts: tuple[int, ...] = COUNTS) -> dict:
-    from moto import mock_aws
-    from moto.server import ThreadedMotoServer
-
     counts = tuple(sorted(set(counts)))
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    relax_moto()
     rows = []
     with tempfile.TemporaryDirectory(prefix="vbench-fleet-") as tmp, \
-            endpoint_environment("http://unused.invalid"), mock_aws():
-        os.environ.pop("AWS_ENDPOINT_URL")  # the set-up goes to moto's in-process backends
-        account = InProcessCloud(None)
-        network = account.existing_network(subnet_prefix=20)
-        account.certificate("*.bench.example", shared=True)
-        paths = customer_configs(Path(tmp) / "configs", max(counts), network)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        proxy = LatencyProxy(f"http://{host}:{port}", latency=LATENCY, rate=RATE, burst=BURST).start()
-        done = 0
+            FleetCloud(Path(tmp) / "configs", max(counts)) as cloud, endpoint_environment(cloud.url):
+        proxy = LatencyProxy(cloud.url, latency=LATENCY, rate=RATE, burst=BURST).start()
+        os.environ["AWS_ENDPOINT_URL"] = proxy.url
         try:
             for n in counts:
-                vend(paths, done, n)
-                done = n
-                os.environ["AWS_ENDPOINT_URL"] = proxy.url
-                try:
-                    sample = min(n, SAMPLE)
-                    print(f"bench: fleet: {n} environments: sequential ({sample}) ...", file=sys.stderr, flush=True)
-                    today = sequential(paths[:sample], proxy)
-                    print(f"bench: fleet: {n} environments: fleet ...", file=sys.stderr, flush=True)
-                    ours = fleet(paths[:n], proxy)
-                finally:
-                    os.environ.pop("AWS_ENDPOINT_URL")
+                cloud.vend(n)
+                sample = min(n, SAMPLE)
+                print(f"bench: fleet: {n} environments: sequential ({sample}) ...", file=sys.stderr, flush=True)
+                today = sequential(cloud.paths[:sample], proxy)
+                print(f"bench: fleet: {n} environments: fleet ...", file=sys.stderr, flush=True)
+                ours = fleet(cloud.paths[:n], proxy)
                 rows += rows_for(n, today, sample, ours)
                 print(format_table(rows[-2:], COLUMNS), file=sys.stderr, flush=True)
         finally:
             proxy.stop()
-            server.stop()
     notes = [f"fleet: through LatencyProxy ({LATENCY * 1000:g} ms per call, token bucket {RATE:g}/s, {BURST:g} deep "
              "per API action) in front of the moto server; calls counted at the proxy (throttled attempts too).",
              f"fleet: environments c0001..c{max(counts):04d} (acme-staging variants on shared ALBs "

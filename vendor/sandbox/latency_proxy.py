@@ -210,8 +210,8 @@ class LatencyProxy:
                 if close:
                     upstream[1].close()
                     upstream = None
-        except (ConnectionError, asyncio.IncompleteReadError):
-            return
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            return  # the client or the upstream went away, or the proxy is stopping
         finally:
             if upstream is not None:
                 upstream[1].close()
