@@ -1,8 +1,8 @@
 """Benchmark: `vend plan` of 1, 50 and 500 environments at AWS latency, today's way vs the fleet way.
 
 AWS is the moto server behind `LatencyProxy` (40 ms per call, a token bucket per API action of
-20 calls/s refill and 100 deep, as EC2 documents for its non-mutating actions, answering AWS's
-throttling errors). Environments: customers c0001..c0500, variants of configs/acme-staging.yaml
+20 calls/s refill and 100 deep, as EC2 documents for its non-mutating actions, S3 at its
+documented 5,500 GET/s, answering AWS's throttling errors). Environments: customers c0001..c0500, variants of configs/acme-staging.yaml
 on shared ALBs (as the vending benchmark has them), each made by vend's own apply
 (`executor.apply` of its stack), run in-process against moto's backends with no HTTP and no
 poll delays (the fast path: the same calls, without the proxy); the moto server then serves
@@ -32,7 +32,7 @@ from vendor.aws.observe import observe
 from vendor.aws.stack_ops import Target
 from vendor.cli.stack import _open
 from vendor.plan.diff import plan_apply
-from vendor.sandbox.latency_proxy import LatencyProxy
+from vendor.sandbox.latency_proxy import DOCUMENTED_RATES, LatencyProxy
 
 NAME = "fleet"
 COUNTS = (1, 50, 500)
@@ -88,7 +88,7 @@ def run(counts: tuple[int, ...] = COUNTS) -> dict:
     rows = []
     with tempfile.TemporaryDirectory(prefix="vbench-fleet-") as tmp, \
             FleetCloud(Path(tmp) / "configs", max(counts)) as cloud, endpoint_environment(cloud.url):
-        proxy = LatencyProxy(cloud.url, latency=LATENCY, rate=RATE, burst=BURST).start()
+        proxy = LatencyProxy(cloud.url, latency=LATENCY, rate=RATE, burst=BURST, rates=DOCUMENTED_RATES).start()
         os.environ["AWS_ENDPOINT_URL"] = proxy.url
         try:
             for n in counts:
@@ -103,7 +103,8 @@ def run(counts: tuple[int, ...] = COUNTS) -> dict:
         finally:
             proxy.stop()
     notes = [f"fleet: through LatencyProxy ({LATENCY * 1000:g} ms per call, token bucket {RATE:g}/s, {BURST:g} deep "
-             "per API action) in front of the moto server; calls counted at the proxy (throttled attempts too).",
+             f"per API action, S3 {DOCUMENTED_RATES['s3'][0]:g}/s) in front of the moto server (its own process); "
+             "calls counted at the proxy (throttled attempts too).",
              f"fleet: environments c0001..c{max(counts):04d} (acme-staging variants on shared ALBs "
              f"{', '.join(shared_load_balancers(max(counts)))}) made by vend's apply in-process against moto "
              "(fast path: no HTTP, no poll delays); every plan is a no-op, the fleet's equal to each one alone.",

@@ -3,6 +3,7 @@ and botocore's adaptive retry mode getting through them."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import boto3
 import pytest
@@ -57,6 +58,28 @@ def test_each_action_has_its_own_bucket(proxy):
     client.describe_load_balancers(), client.describe_load_balancers()
     client.describe_target_groups()  # another action: its bucket is still full
     assert proxy.throttled == {}
+
+
+def test_s3_bucket_settings_are_actions_of_their_own(proxy, moto_url):
+    s3 = _client(moto_url, "s3", "standard", 1)
+    bucket = f"vend-proxy-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    client = _client(proxy.url, "s3", "standard", 1)
+    client.get_bucket_versioning(Bucket=bucket), client.get_bucket_versioning(Bucket=bucket)
+    client.get_bucket_acl(Bucket=bucket)  # a third GET of the bucket, of another setting: not throttled
+    assert proxy.throttled == {}
+    assert proxy.counts == {"s3:GET ?versioning": 2, "s3:GET ?acl": 1}
+
+
+def test_a_service_can_have_its_documented_rate(moto_url):
+    documented = LatencyProxy(moto_url, latency=0.0, rate=0.01, burst=1, rates={"elasticloadbalancing": (100, 100)}).start()
+    try:
+        client = _client(documented.url, "elbv2", "standard", 1)
+        for _ in range(5):
+            client.describe_load_balancers()
+        assert documented.throttled == {}
+    finally:
+        documented.stop()
 
 
 def test_latency_is_added_per_call(moto_url):

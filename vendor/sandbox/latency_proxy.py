@@ -13,7 +13,16 @@ in the error format of the service's protocol:
 - S3: HTTP 503, XML `Error`, code `SlowDown`; other REST services: HTTP 429 `ThrottlingException`.
 
 botocore's retry modes know each of these codes as throttling. The proxy counts what it
-forwarded and what it throttled, per "service:Action" (`counts`, `throttled`).
+forwarded and what it throttled, per "service:Action" (`counts`, `throttled`). An S3 request's
+action is its method and sub-resource (`GET ?encryption`, `GET ?tagging`, `PUT object`), as S3
+counts each bucket configuration read as its own operation.
+
+`rates` gives a service its own (rate, burst), where AWS documents one: `DOCUMENTED_RATES` has
+S3's 5,500 GET/HEAD requests per second per prefix (Amazon S3 User Guide, "Best practices design
+patterns: optimizing Amazon S3 performance",
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html); the EC2
+figures of the default (20/s, 100 deep) are EC2's for non-mutating actions
+(https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
 
     proxy = LatencyProxy(upstream_url, latency=0.04, rate=50, burst=100); proxy.start(); proxy.url ...
 """
@@ -28,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
+DOCUMENTED_RATES = {"s3": (5500.0, 5500.0)}
 QUERY_SERVICES = {"elasticloadbalancing", "autoscaling", "iam", "rds", "sns", "monitoring", "sts", "email"}
 
 
@@ -57,8 +67,12 @@ def action_of(method: str, path: str, headers: dict[str, str], body: bytes) -> t
         action = parse_qs(body.decode("utf-8", "replace")).get("Action")
         if action:
             return service, action[0]
-    parts = [p for p in urlsplit(path).path.split("/") if p]
-    return service, f"{method} /{parts[0] if parts and service != 's3' else ''}"
+    url = urlsplit(path)
+    parts = [p for p in url.path.split("/") if p]
+    if service == "s3":
+        sub = [q.split("=", 1)[0] for q in url.query.split("&") if q and not q.startswith("x-id=")]
+        return service, f"{method} " + (f"?{sub[0]}" if sub else "object" if len(parts) > 1 else "bucket")
+    return service, f"{method} /{parts[0] if parts else ''}"
 
 
 def throttling_response(service: str) -> bytes:
@@ -109,10 +123,12 @@ async def _read_message(reader: asyncio.StreamReader) -> tuple[bytes, dict[str, 
 
 
 class LatencyProxy:
-    def __init__(self, upstream: str, *, latency: float = 0.04, rate: float = 50.0, burst: float = 100.0):
+    def __init__(self, upstream: str, *, latency: float = 0.04, rate: float = 50.0, burst: float = 100.0,
+                 rates: dict[str, tuple[float, float]] | None = None):
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname, parts.port or 80)
         self.latency, self.rate, self.burst = latency, rate, burst
+        self.rates = rates or {}  # service -> (rate, burst) where it is not the default
         self.buckets: dict[tuple[str, str], TokenBucket] = {}
         self.counts: Counter = Counter()  # "service:Action" -> forwarded
         self.throttled: Counter = Counter()  # "service:Action" -> answered with a throttling error
@@ -167,7 +183,7 @@ class LatencyProxy:
     def _admit(self, key: tuple[str, str]) -> bool:
         bucket = self.buckets.get(key)
         if bucket is None:
-            bucket = self.buckets[key] = TokenBucket(self.rate, self.burst)
+            bucket = self.buckets[key] = TokenBucket(*self.rates.get(key[0], (self.rate, self.burst)))
         admitted = bucket.take()
         with self._lock:
             (self.counts if admitted else self.throttled)[f"{key[0]}:{key[1]}"] += 1
