@@ -75,3 +75,15 @@ def test_errors_leave_with_the_aws_code(stubbed):
     stub.add_client_error("get_deployment", "DeploymentDoesNotExistException", "no such deployment")
     with pytest.raises(DeployError, match="^DeploymentDoesNotExistException: no such deployment$"):
         deployments.deployment("d-NOPE12345")
+
+
+def test_create_sends_the_etag_so_codedeploy_checks_the_object_and_the_agent_sets_bundle_etag(stubbed):
+    """S3Location.eTag: CodeDeploy checks the object against it; the agent gives hooks BUNDLE_ETAG."""
+    deployments, stub = stubbed
+    from vendor.aws.codedeploy import S3Revision
+    stub.add_response("create_deployment", {"deploymentId": "d-ABC123DEF"}, {
+        "applicationName": "app", "deploymentGroupName": "app", "description": "vend deploy of ab12",
+        "revision": {"revisionType": "S3", "s3Location": {"bucket": "b", "key": "revisions/ab12.zip",
+                                                          "bundleType": "zip", "version": "v1", "eTag": "9a03"}}})
+    assert deployments.create("app", "app", S3Revision("b", "revisions/ab12.zip", "zip", "v1", "9a03"),
+                              "vend deploy of ab12") == "d-ABC123DEF"

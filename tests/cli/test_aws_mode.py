@@ -183,6 +183,10 @@ def test_deploy_creates_a_codedeploy_deployment_and_follows_it(aws_mode, tmp_pat
     body = cloud.client("s3", REGION).get_object(Bucket=location["bucket"], Key=location["key"],
                                                  VersionId=location["version"])["Body"].read()
     assert "appspec.yml" in zipfile.ZipFile(io.BytesIO(body)).namelist()
+    # the eTag too (without quotes): CodeDeploy checks the object, the agent gives hooks BUNDLE_ETAG
+    head = cloud.client("s3", REGION).head_object(Bucket=location["bucket"], Key=location["key"],
+                                                  VersionId=location["version"])
+    assert location["eTag"] == head["ETag"].strip('"')
     sha = location["key"].removeprefix("revisions/").removesuffix(".zip")
     lines = result.output.splitlines()
     assert lines[0] == f"revision {sha[:12]} stored as s3://{location['bucket']}/{location['key']}"

@@ -1,7 +1,9 @@
 """`vend deploy`, `vend releases`, `vend rollback` with a static host list of real local SSH hosts."""
 from __future__ import annotations
 
+import re
 import urllib.request
+import uuid
 
 import boto3
 from moto import mock_aws
@@ -103,3 +105,100 @@ def test_releases_and_rollback_read_past_a_damaged_history(tmp_path, monkeypatch
     back = CliRunner().invoke(cli, ["rollback", str(config), "--hosts", str(tmp_path / "none.yaml")])
     assert (back.exit_code, back.stderr) == (1, warning + "Error: no earlier good revision to roll back to "
                                                           "(see vend releases)\n")
+
+
+BUNDLE_HOOK = "env | grep '^BUNDLE_' | sort > /tmp/bundle-env"  # what the revision's hooks were given
+
+
+def _bundle_env(host) -> dict[str, str]:
+    from vendor.ssh import connect, run
+    with connect(host) as conn:
+        text = run(conn, ["cat", "/tmp/bundle-env"], timeout=10).stdout
+    return dict(line.split("=", 1) for line in text.splitlines())
+
+
+def _stored(s3, bucket: str, output: str) -> dict[str, str]:
+    """The BUNDLE_* the agent sets for the object `vend deploy` said it stored (S3's own answer)."""
+    key = re.search(rf"^bundle stored as s3://{bucket}/(\S+)$", output, re.M).group(1)
+    head = s3.head_object(Bucket=bucket, Key=key)
+    return {"BUNDLE_BUCKET": bucket, "BUNDLE_KEY": key, "BUNDLE_VERSION": head["VersionId"],
+            "BUNDLE_ETAG": head["ETag"].strip('"')}
+
+
+def test_hooks_see_where_the_revision_is_stored_also_after_rollbacks(setup, tmp_path, moto_url, monkeypatch):
+    """Hooks get BUNDLE_BUCKET/KEY/VERSION/ETAG of the stored revision, as the CodeDeploy agent sets
+    them for an S3 revision; a rollback's hooks get the earlier revision's; a deploy from a
+    directory that is stored nowhere gets none (the agent's local revisions)."""
+    config, hosts_file, hosts = setup
+    for name, value in {"AWS_ENDPOINT_URL": moto_url, "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"artifacts-{uuid.uuid4().hex[:12]}"
+    s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url=moto_url)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    runner, stored = CliRunner(), {}
+
+    def deploy(version: str, *extra: str, **kwargs):
+        revision = python_revision(tmp_path / f"v{version}", version=version,
+                                   extra_hook=("AfterInstall", BUNDLE_HOOK, 30), **kwargs)
+        return runner.invoke(cli, ["deploy", str(config), str(revision), "--hosts", str(hosts_file), *extra])
+
+    for version in ("1", "2"):
+        result = deploy(version, "--bucket", bucket)
+        assert result.exit_code == 0, result.output
+        stored[version] = _stored(s3, bucket, result.output)
+        assert [_bundle_env(h) for h in hosts] == [stored[version]] * 2
+    assert stored["1"]["BUNDLE_KEY"] != stored["2"]["BUNDLE_KEY"]
+
+    back = runner.invoke(cli, ["rollback", str(config), "--hosts", str(hosts_file)])
+    assert back.exit_code == 0, back.output
+    assert [_bundle_env(h) for h in hosts] == [stored["1"]] * 2
+
+    failed = deploy("3", "--bucket", bucket, validate_exit=1)  # fails on the first host: rolled back there
+    assert failed.exit_code == 1 and f"rolled back to {stored['1']['BUNDLE_KEY'][10:22]}" in failed.output
+    assert [_bundle_env(h) for h in hosts] == [stored["1"]] * 2
+
+    plain = deploy("4")
+    assert plain.exit_code == 0, plain.output
+    assert [_bundle_env(h) for h in hosts] == [{}, {}]
+
+
+def test_a_sandbox_deploy_stores_the_revision_in_the_artifact_bucket_and_hooks_see_it(setup, tmp_path, moto_url,
+                                                                                      monkeypatch):
+    """`vend deploy` to the sandbox's fleet (no --hosts): as on AWS, the revision goes to the
+    environment's artifact bucket first, and the hooks get that object's BUNDLE_* variables."""
+    from vendor.config.loader import load_config
+    from vendor.config.names import base
+    from vendor.plan.naming import artifact_bucket
+    from vendor.sandbox import environments
+    config, _, hosts = setup
+    customer = f"s{uuid.uuid4().hex[:10]}"  # the moto server is shared: names of this test's own
+    config.write_text(config.read_text().replace("customer: shop", f"customer: {customer}")
+                      .replace('database:\n  engine: postgres\n  version: "16"\n', ""))
+    for name, value in {"AWS_ENDPOINT_URL": moto_url, "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    c = load_config(config).config
+    ec2, autoscaling, s3 = (boto3.client(s, region_name="eu-west-1", endpoint_url=moto_url)
+                            for s in ("ec2", "autoscaling", "s3"))
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.50.1.0/24", AvailabilityZone="eu-west-1a")["Subnet"]["SubnetId"]
+    ec2.create_launch_template(LaunchTemplateName=base(c), LaunchTemplateData={"ImageId": "ami-12c6146b",
+                                                                               "InstanceType": "t3.small"})
+    autoscaling.create_auto_scaling_group(AutoScalingGroupName=base(c), MinSize=2, MaxSize=2, DesiredCapacity=2,
+                                          LaunchTemplate={"LaunchTemplateName": base(c)}, VPCZoneIdentifier=subnet)
+    instances = sorted(i["InstanceId"] for i in autoscaling.describe_auto_scaling_groups(
+        AutoScalingGroupNames=[base(c)])["AutoScalingGroups"][0]["Instances"])
+    # the sandbox's record: which local host stands in for which instance (what `vend up` saves)
+    environments.save(tmp_path / "state", environments.Environment(c.slug, c.region, 0, "", {
+        i: {"address": h.address, "port": h.port, "user": h.user, "key_path": str(h.key_path),
+            "known_hosts": str(h.known_hosts)} for i, h in zip(instances, hosts)}))
+    bucket = artifact_bucket(c, "123456789012")  # moto's account
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+    revision = python_revision(tmp_path / "v1", extra_hook=("AfterInstall", BUNDLE_HOOK, 30))
+    result = CliRunner().invoke(cli, ["deploy", str(config), str(revision)])
+    assert result.exit_code == 0, result.output
+    assert [_bundle_env(h) for h in hosts] == [_stored(s3, bucket, result.output)] * 2

@@ -137,9 +137,11 @@ def test_upload_stores_the_bundle_under_its_key(revision, monkeypatch):
     s3.create_bucket(Bucket="acme-artifacts",
                      CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     bundle = build_bundle(revision)
-    key = upload(s3, "acme-artifacts", bundle)
+    where = upload(s3, "acme-artifacts", bundle)
+    key = where.key
     assert key == f"revisions/{bundle.sha256}.tar.gz"
-    assert upload(s3, "acme-artifacts", bundle) == key  # same content, same key
+    assert where.etag == s3.head_object(Bucket="acme-artifacts", Key=key)["ETag"].strip('"')
+    assert upload(s3, "acme-artifacts", bundle).key == key  # same content, same key
     stored = s3.get_object(Bucket="acme-artifacts", Key=key)
     assert stored["Body"].read() == bundle.data
     assert (stored["ContentType"], stored["Metadata"]) == ("application/gzip", {"sha256": bundle.sha256})

@@ -11,6 +11,7 @@ from botocore.stub import ANY, Stubber
 from tests.deploy.revisions import python_revision
 from vendor.aws.codedeploy import CodeDeploy
 from vendor.deploy.engines import CodeDeployEngine, EngineError
+from vendor.deploy.lifecycle import S3Location
 
 
 class Bucket:
@@ -18,8 +19,8 @@ class Bucket:
 
     bucket = "artifacts"
 
-    def put(self, key, data, content_type, metadata=None):
-        return "v-1"
+    def store(self, key, data, content_type, metadata=None):
+        return S3Location(self.bucket, key, "v-1", "9a0364b9e99bb480dd25e1f0284c8555")
 
     def uri(self, key):
         return f"s3://{self.bucket}/{key}"

@@ -1,9 +1,11 @@
-"""The environment's artifact bucket: put an object (the bucket is versioned) and say where it is."""
+"""The environment's artifact bucket: put an object (the bucket is versioned) and say where it is
+(`S3Location`: bucket, key, version, ETag; vendor.deploy.lifecycle is pure)."""
 from __future__ import annotations
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vendor.aws import clients
+from vendor.deploy.lifecycle import S3Location
 
 
 class ArtifactError(Exception):
@@ -22,6 +24,10 @@ class ArtifactBucket:
 
     def put(self, key: str, data: bytes, content_type: str, metadata: dict | None = None) -> str | None:
         """Store `data` at `key`; return the new object version (None when unversioned)."""
+        return self.store(key, data, content_type, metadata).version
+
+    def store(self, key: str, data: bytes, content_type: str, metadata: dict | None = None) -> S3Location:
+        """Store `data` at `key`; return where it is (its version, None when unversioned, and ETag)."""
         try:
             answer = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
                                             Metadata=metadata or {})
@@ -32,7 +38,7 @@ class ArtifactBucket:
             raise ArtifactError(f"cannot store s3://{self.bucket}/{key}: {code}{hint}") from e
         except BotoCoreError as e:
             raise ArtifactError(f"cannot store s3://{self.bucket}/{key}: {e}") from e
-        return answer.get("VersionId")
+        return S3Location.put_answer(self.bucket, key, answer)
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"

@@ -30,11 +30,14 @@ class S3Revision:
     key: str
     bundle_type: str = "zip"
     version: str | None = None
+    etag: str | None = None  # without quotes; CodeDeploy checks the object, the agent sets BUNDLE_ETAG
 
     def request(self) -> dict:
         location = {"bucket": self.bucket, "key": self.key, "bundleType": self.bundle_type}
         if self.version:
             location["version"] = self.version
+        if self.etag:
+            location["eTag"] = self.etag
         return {"revisionType": "S3", "s3Location": location}
 
 
@@ -143,7 +146,7 @@ class CodeDeploy:
 def _info(d: dict) -> DeploymentInfo:
     location = (d.get("revision") or {}).get("s3Location")
     revision = (S3Revision(location["bucket"], location["key"], location.get("bundleType", "zip"),
-                           location.get("version")) if location and location.get("key") else None)
+                           location.get("version"), location.get("eTag")) if location and location.get("key") else None)
     error = d.get("errorInformation") or {}
     created = d.get("createTime")
     return DeploymentInfo(d["deploymentId"], d.get("status", "Unknown"), revision,

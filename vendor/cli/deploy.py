@@ -11,7 +11,8 @@ from vendor.aws.codedeploy import CodeDeploy
 from vendor.aws.fleet import NoSuchGroup, fleet
 from vendor.aws.target_group import TargetGroupTraffic
 from vendor.cli.aws_flags import aws_flags
-from vendor.cli.engines import ENGINE, app_is_deployed, aws_errors, codedeploy_engine, engine_kind
+from vendor.cli.engines import (ENGINE, app_is_deployed, aws_errors, codedeploy_engine, engine_kind,
+                                reachable_artifact_bucket)
 from vendor.cli.hook_notes import HookNotes, NotedRollout
 from vendor.cli.errors import user_errors
 from vendor.cli.runtime_env import env_file_for
@@ -21,6 +22,7 @@ from vendor.deploy.bundle import upload
 from vendor.deploy.health import HealthCheck
 from vendor.deploy.history import GroupState
 from vendor.deploy.hosts_file import load_hosts
+from vendor.deploy.lifecycle import S3Location
 from vendor.deploy.engines import EngineError, SshEngine
 from vendor.deploy.rollout import Group, Rollout, RolloutResult
 from vendor.deploy.traffic import HealthGatedTraffic
@@ -104,7 +106,8 @@ def engine_for(cf: ConfigFile, hosts_file: str | None, engine: str):
 @click.option("--strategy", type=click.Choice(["one-at-a-time", "half-at-a-time", "all-at-once"]),
               help="Override the config's deploy/strategy.")
 @click.option("--no-rollback", is_flag=True, help="Leave failed hosts as they are.")
-@click.option("--bucket", help="Also store the bundle in this artifact bucket (content-addressed key).")
+@click.option("--bucket", help="Also store the bundle in this artifact bucket (content-addressed key); hooks get "
+                                "its location as BUNDLE_*. Default without --hosts: the environment's artifact bucket.")
 @ENGINE
 @aws_flags
 @user_errors
@@ -135,9 +138,14 @@ def deploy(config: str, revision_dir: str, hosts_file: str | None, strategy: str
         if ok:
             app_is_deployed(cf)
     else:
-        def keep(bundle) -> None:
-            key = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
-            click.echo(f"bundle stored as s3://{bucket}/{key}")
+        if bucket is None and hosts_file is None:
+            # the sandbox: on AWS the revision goes to the artifact bucket first; here too, when it is there
+            bucket = reachable_artifact_bucket(cf)
+
+        def keep(bundle) -> S3Location:  # the hooks get where it is (BUNDLE_*), as the agent gives them
+            where = upload(clients.client("s3", region=cf.config.region), bucket, bundle)
+            click.echo(f"bundle stored as s3://{bucket}/{where.key}")
+            return where
 
         ssh = SshEngine(rollout_for(cf, hosts_file, strategy, not no_rollback), group_state(cf), _report,
                         keep=keep if bucket else None)

@@ -77,6 +77,18 @@ def _bucket(cf: ConfigFile) -> ArtifactBucket:
     return ArtifactBucket(artifact_bucket(c, account), region=c.region)
 
 
+def reachable_artifact_bucket(cf: ConfigFile) -> str | None:
+    """The environment's artifact bucket when it can be reached; None (with a note) when not."""
+    c = cf.config
+    try:
+        bucket = artifact_bucket(c, clients.client("sts", region=c.region).get_caller_identity()["Account"])
+        clients.client("s3", region=c.region).head_bucket(Bucket=bucket)
+    except (ClientError, BotoCoreError) as e:
+        click.echo(f"note: artifacts are kept on this machine only (artifact bucket not reachable: {e})")
+        return None
+    return bucket
+
+
 def on_instance(instance: str, line: str) -> None:
     click.echo(f"  {instance} | {printable(line)}")
 

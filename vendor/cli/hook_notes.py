@@ -61,9 +61,9 @@ class NotedRollout:
     def __init__(self, rollout, notes: HookNotes):
         self._rollout, self._notes = rollout, notes
 
-    def deploy(self, bundle: bytes, revision: str):
+    def deploy(self, bundle: bytes, revision: str, location=None):
         self._notes.notes.clear()
-        return self._notes.annotate(self._rollout.deploy(bundle, revision))
+        return self._notes.annotate(self._rollout.deploy(bundle, revision, location))
 
     def __getattr__(self, name: str):
         return getattr(self._rollout, name)

@@ -7,7 +7,7 @@ time (whole seconds), as a revision zip does through CodeDeploy: the agent insta
 them. Set-id and sticky bits are never bundled.
 
     bundle = build_bundle(Path("build/revision"))     # validates the appspec first
-    key = upload(s3, "acme-artifacts", bundle)
+    where = upload(s3, "acme-artifacts", bundle)       # S3Location: bucket, key, version, etag
     extract_bundle(bundle.data, Path("/opt/vend/revisions/" + bundle.sha256))
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from vendor.deploy.appspec import AppSpec, find_appspec, load_appspec
 from vendor.deploy.bundle_extract import UnsafeBundleError, extract_bundle
+from vendor.deploy.lifecycle import S3Location
 from vendor.deploy.revision_tree import checked_tree
 
 __all__ = ["Bundle", "UnsafeBundleError", "build_bundle", "bundle_key", "extract_bundle", "upload"]
@@ -66,11 +67,12 @@ def build_bundle(revision: Path) -> Bundle:
                   tuple(name for name, _, _ in entries))
 
 
-def upload(s3_client: Any, bucket: str, bundle: Bundle) -> str:
-    """Store `bundle` in `bucket` under its content-addressed key; return the key."""
-    s3_client.put_object(Bucket=bucket, Key=bundle.key, Body=bundle.data, ContentType=CONTENT_TYPE,
-                         Metadata={"sha256": bundle.sha256})
-    return bundle.key
+def upload(s3_client: Any, bucket: str, bundle: Bundle) -> S3Location:
+    """Store `bundle` in `bucket` under its content-addressed key; return where it is (the key, the
+    object's version in a versioned bucket, its ETag: what the hooks of its deployments get)."""
+    answer = s3_client.put_object(Bucket=bucket, Key=bundle.key, Body=bundle.data, ContentType=CONTENT_TYPE,
+                                  Metadata={"sha256": bundle.sha256})
+    return S3Location.put_answer(bucket, bundle.key, answer)
 
 
 def _add(tar: tarfile.TarFile, name: str, path: Path, st: os.stat_result) -> None:

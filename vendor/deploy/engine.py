@@ -19,7 +19,7 @@ from vendor.deploy.agent_run import AGENT_HASH, AGENT_PATH, AGENT_SOURCE, COMMAN
 from vendor.deploy.appspec import AppSpec, parse_appspec
 from vendor.deploy.env_file import EnvFile
 from vendor.deploy.host_state import StateUnreadable, read_host_state
-from vendor.deploy.lifecycle import Step, hook_env, steps
+from vendor.deploy.lifecycle import S3Location, Step, hook_env, steps
 from vendor.deploy.stretch import Plan, hook_failure, stretches
 from vendor.ssh import CommandTimeout, Connection, SSHError, TransferError, run, upload_bytes
 
@@ -52,6 +52,7 @@ class Deployment:
     group_name: str
     group_id: str
     revision: str  # content hash of the bundle
+    location: S3Location | None = None  # where the revision is stored (hooks get BUNDLE_*); None: nowhere
 
 
 @dataclass
@@ -279,7 +280,7 @@ class HostDeployer:
 
     def _hook_args(self, event: str, archive: str, script) -> dict:
         env = hook_env(event, deployment_id=self.d.deployment_id, application=self.d.application,
-                       group_name=self.d.group_name, group_id=self.d.group_id)
+                       group_name=self.d.group_name, group_id=self.d.group_id, location=self.d.location)
         args = {"script": posixpath.join(archive, script.location), "timeout": script.timeout,
                 "runas": script.runas, "env": env, "log": self.log}
         if script.sudo:

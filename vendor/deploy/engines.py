@@ -20,6 +20,7 @@ from vendor.aws.codedeploy import S3Revision
 from vendor.deploy.bundle import build_bundle
 from vendor.deploy.follow import counts, follow_deployment
 from vendor.deploy.history import DeploymentLocked
+from vendor.deploy.lifecycle import S3Location
 from vendor.deploy.zip_bundle import CONTENT_TYPE, revision_of_key, zip_revision
 
 Echo = Callable[[str], None]
@@ -59,7 +60,7 @@ class SshEngine:
         """`rollout`: the Rollout, or a function making it (only once a deployment is sure to
         happen: a rollback with nothing to roll back to reaches no host)."""
         self._rollout, self.state, self.report = rollout, state, report
-        self.keep = keep  # also store each new bundle elsewhere (an artifact bucket), if given
+        self.keep = keep  # also store each new bundle in an artifact bucket, if given: -> its S3Location
 
     @property
     def rollout(self):
@@ -67,9 +68,9 @@ class SshEngine:
             self._rollout = self._rollout()
         return self._rollout
 
-    def deploy_bundle(self, data: bytes, revision: str, echo: Echo) -> bool:
+    def deploy_bundle(self, data: bytes, revision: str, echo: Echo, location: S3Location | None = None) -> bool:
         try:
-            result = self.rollout.deploy(data, revision)
+            result = self.rollout.deploy(data, revision, location)
         except DeploymentLocked as e:
             raise EngineError(str(e)) from e
         self.report(result, echo)
@@ -79,21 +80,27 @@ class SshEngine:
         bundle = build_bundle(Path(revision_dir))
         for warning in bundle.appspec.warnings:  # accepted: CodeDeploy ignores it too
             echo(f"ignored: {warning}")
-        if self.keep:
-            self.keep(bundle)
-        return self.deploy_bundle(bundle.data, bundle.sha256, echo)
+        location = self.keep(bundle) if self.keep else None
+        return self.deploy_bundle(bundle.data, bundle.sha256, echo, location)
 
     def rollback(self, prefix: str | None, echo: Echo) -> bool:
-        good = [r["revision"] for r in self.state.releases() if r["status"] == "Succeeded"]
-        target = pick_rollback(good, prefix)
-        return self.deploy_bundle(self.state.bundle(target), target, echo)
+        good = [r for r in self.state.releases() if r["status"] == "Succeeded"]
+        target = pick_rollback([r["revision"] for r in good], prefix)
+        return self._again(good, target, echo)
 
     def redeploy_last_good(self, echo: Echo) -> bool | None:
-        good = [r["revision"] for r in self.state.releases() if r["status"] == "Succeeded"]
+        good = [r for r in self.state.releases() if r["status"] == "Succeeded"]
         if not good:
             return None
-        echo(f"deploying the last good revision {good[-1][:12]} to the new hosts")
-        return self.deploy_bundle(self.state.bundle(good[-1]), good[-1], echo)
+        echo(f"deploying the last good revision {good[-1]['revision'][:12]} to the new hosts")
+        return self._again(good, good[-1]["revision"], echo)
+
+    def _again(self, good: list[dict], revision: str, echo: Echo) -> bool:
+        """An earlier revision deployed again from where it was stored, as CodeDeploy's rollback
+        does: its hooks get that location (the latest record of it that has one)."""
+        kept = [S3Location.from_record(r) for r in good if r["revision"] == revision]
+        location = next((k for k in reversed(kept) if k is not None), None)
+        return self.deploy_bundle(self.state.bundle(revision), revision, echo, location)
 
     def releases(self) -> list[Release]:
         self.state.reap_stale_lock()  # a vend killed mid-deployment: recorded as Interrupted
@@ -125,9 +132,10 @@ class CodeDeployEngine:
 
     def deploy(self, revision_dir: Path, echo: Echo) -> bool:
         revision = zip_revision(Path(revision_dir))
-        version = self.artifacts.put(revision.key, revision.data, CONTENT_TYPE, {"sha256": revision.sha256})
+        stored = self.artifacts.store(revision.key, revision.data, CONTENT_TYPE, {"sha256": revision.sha256})
         echo(f"revision {revision.sha256[:12]} stored as {self.artifacts.uri(revision.key)}")
-        location = S3Revision(self.artifacts.bucket, revision.key, "zip", version)
+        # with its eTag: CodeDeploy checks the object against it, and the agent gives hooks BUNDLE_ETAG
+        location = S3Revision(stored.bucket, stored.key, "zip", stored.version, stored.etag)
         return self._run(location, f"vend deploy of {revision.sha256[:12]}", echo)
 
     def rollback(self, prefix: str | None, echo: Echo) -> bool:

@@ -17,6 +17,7 @@ from vendor.deploy.appspec import AppSpec, parse_appspec
 from vendor.deploy.bundle_extract import check_archive
 from vendor.deploy.engine import Deployment, HostDeployer, HostOutcome, NoTraffic
 from vendor.deploy.history import GroupState
+from vendor.deploy.lifecycle import S3Location
 from vendor.plan.rollout import batches
 from vendor.ssh import SSHError, connect
 
@@ -66,30 +67,36 @@ class Rollout:
         self.strategy, self.min_healthy, self.auto_rollback = strategy, min_healthy, auto_rollback
         self.on_output, self.who = on_output, who
 
-    def deploy(self, bundle: bytes, revision: str) -> RolloutResult:
+    def deploy(self, bundle: bytes, revision: str, location: S3Location | None = None) -> RolloutResult:
         """Roll `bundle` out. It gets the full checks of a bundle first (UnsafeBundleError: no host
-        is touched): a kept or downloaded bundle was not necessarily made by this vend."""
+        is touched): a kept or downloaded bundle was not necessarily made by this vend.
+        `location`: where the revision is stored (an artifact bucket), given to the hooks as the
+        agent gives an S3 revision's (BUNDLE_*) and kept in the release record, so that a rollback
+        to it gives its hooks the same; None: stored nowhere (the agent's local revision)."""
         check_archive(bundle)
         deployment_id = "d-" + uuid.uuid4().hex[:12].upper()
         with self.state.lock(f"revision {revision[:12]} ({deployment_id})", who=self.who):
             self.state.keep_bundle(revision, bundle)
             last_good = self.state.last_good()
             started = time.monotonic()
-            result = self._run(bundle, revision, deployment_id)
+            result = self._run(bundle, revision, deployment_id, location)
             if not result.ok and self.auto_rollback and last_good:
                 result.rolled_back_to = last_good["revision"]
                 touched = [self._host(h.host) for h in result.hosts]
                 rollback_id = deployment_id + "-RB"
-                old = self.state.bundle(last_good["revision"])
-                result.rollback = [self._one(h, old, appspec_of(old), last_good["revision"], rollback_id) for h in touched]
+                old, old_location = self.state.bundle(last_good["revision"]), S3Location.from_record(last_good)
+                result.rollback = [self._one(h, old, appspec_of(old), last_good["revision"], rollback_id,
+                                             location=old_location) for h in touched]
             result.seconds = time.monotonic() - started
-            self.state.record({"deployment_id": deployment_id, "revision": revision, "status": "Succeeded" if result.ok else "Failed",
+            self.state.record({"deployment_id": deployment_id, "revision": revision,
+                               "location": location.record() if location else None,
+                               "status": "Succeeded" if result.ok else "Failed",
                                "failed_host": result.failed_host, "message": result.message,
                                "rolled_back_to": result.rolled_back_to, "hosts": [h.host for h in result.hosts],
                                "strategy": self.strategy, "who": self.who})
             return result
 
-    def _run(self, bundle: bytes, revision: str, deployment_id: str) -> RolloutResult:
+    def _run(self, bundle: bytes, revision: str, deployment_id: str, location: S3Location | None) -> RolloutResult:
         """Batch after batch; while one batch deploys, the next one's hosts get the bundle
         pre-staged (copied and unpacked aside, nothing switched, no hook run). Pre-staged copies
         of hosts the rollout did not reach are removed when it stops."""
@@ -103,11 +110,12 @@ class Rollout:
                     hosts = [self._host(name) for name in batch]
                     for name in plan[n + 1] if n + 1 < len(plan) else []:
                         staged[name] = stager.submit(self._stage, self._host(name), bundle, appspec, revision,
-                                                     deployment_id)
+                                                     deployment_id, location)
                     ahead = {h.name: staged.pop(h.name, None) for h in hosts}
                     with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
                         outcomes = list(pool.map(
-                            lambda h: self._one(h, bundle, appspec, revision, deployment_id, ahead[h.name]), hosts))
+                            lambda h: self._one(h, bundle, appspec, revision, deployment_id, ahead[h.name], location),
+                            hosts))
                     result.hosts += outcomes
                     failed = next((o for o in outcomes if not o.ok), None)
                     if failed:
@@ -119,16 +127,18 @@ class Rollout:
                     self._discard(self._host(name), future, revision, deployment_id)
         return result
 
-    def _deployer(self, conn, revision: str, deployment_id: str) -> HostDeployer:
-        deployment = Deployment(deployment_id, self.group.application, self.group.name, self.group.group_id, revision)
+    def _deployer(self, conn, revision: str, deployment_id: str, location: S3Location | None = None) -> HostDeployer:
+        deployment = Deployment(deployment_id, self.group.application, self.group.name, self.group.group_id, revision,
+                                location)
         return HostDeployer(conn, deployment, self.traffic, self.on_output, env_file=self.env_file)
 
-    def _stage(self, host, bundle: bytes, appspec: AppSpec, revision: str, deployment_id: str) -> HostDeployer:
+    def _stage(self, host, bundle: bytes, appspec: AppSpec, revision: str, deployment_id: str,
+               location: S3Location | None) -> HostDeployer:
         """Connect and pre-stage the bundle on `host`, and start its agent waiting for its turn;
         the connection stays open for it."""
         conn = connect(host)
         try:
-            deployer = self._deployer(conn, revision, deployment_id)
+            deployer = self._deployer(conn, revision, deployment_id, location)
             deployer.prepare(bundle, stage=True)
             deployer.warm(appspec)
         except BaseException:
@@ -155,7 +165,7 @@ class Rollout:
                 deployer.conn.close()
 
     def _one(self, host, bundle: bytes, appspec: AppSpec, revision: str, deployment_id: str,
-             staged: Future | None = None) -> HostOutcome:
+             staged: Future | None = None, location: S3Location | None = None) -> HostOutcome:
         self.state.audit("host-start", deployment_id=deployment_id, host=host.name, revision=revision)
         deployer = None
         if staged is not None:
@@ -165,7 +175,7 @@ class Rollout:
                 deployer = None
         try:
             if deployer is None:
-                deployer = self._deployer(connect(host), revision, deployment_id)
+                deployer = self._deployer(connect(host), revision, deployment_id, location)
             with deployer.conn:
                 outcome = deployer.deploy(bundle, appspec)
         except SSHError as e:
