@@ -18,6 +18,7 @@ from vendor.approvals.settings import Settings
 from vendor.approvals.store import Store
 from vendor.config.loader import load_config
 from vendor.deploy.history import GroupState
+from vendor.deploy.lifecycle import S3Location
 from vendor.deploy.rollout import Group, Rollout
 from vendor.pipeline.executions import Executions
 from vendor.pipeline.runner import PipelineRunner
@@ -97,7 +98,7 @@ def test_approved_revision_is_deployed_to_a_local_host(env, local_hosts_factory)
     try:
         rollout = Rollout(hosts.hosts, Group("shop", "shop-production", "g"), GroupState(tmp_path / "state", "shop-production"))
         events = []
-        runner, gate = _runner(config, tmp_path, lambda bundle: rollout.deploy(bundle.data, bundle.sha256), events)
+        runner, gate = _runner(config, tmp_path, lambda bundle, location: rollout.deploy(bundle.data, bundle.sha256, location), events)
         _decide_when_requested(gate, approved=True)
         execution = runner.run(str(_repo(tmp_path, version="7")))
         assert execution.status == "Succeeded", execution.stages
@@ -119,19 +120,20 @@ def test_source_archive_and_built_revision_are_kept_in_the_artifact_store(env):
 
     def store(key, data):
         kept[key] = data
-        return f"s3://artifacts/{key}"
+        return S3Location("artifacts", key, f"v-{len(kept)}", f"etag-{len(kept)}")
 
     deployed = []
 
-    def deploy(bundle):
-        deployed.append(bundle)
+    def deploy(bundle, location):
+        deployed.append((bundle, location))
         return SimpleNamespace(ok=True, deployment_id="d-1", hosts=["h"])
 
     runner, gate = _runner(config, tmp_path, deploy, [], store=store)
     _decide_when_requested(gate, approved=True)
     execution = runner.run(str(repo))
     assert execution.status == "Succeeded", execution.stages
-    [bundle] = deployed
+    [(bundle, location)] = deployed
+    assert location == S3Location("artifacts", bundle.key, "v-2", "etag-2")  # the deployment's hooks get it
     source = f"source/vend-{config.slug}.zip"  # where the vended pipeline's S3 source action reads it
     assert sorted(kept) == sorted([source, bundle.key])
     assert kept[bundle.key] == bundle.data
@@ -159,7 +161,7 @@ artifacts:
 """)
     commit = _commit(repo, "record the build's variables")
     deployed = []
-    runner, gate = _runner(config, tmp_path, lambda b: deployed.append(b) or SimpleNamespace(ok=True, deployment_id="d-1", hosts=["h"]), [])
+    runner, gate = _runner(config, tmp_path, lambda b, location: deployed.append(b) or SimpleNamespace(ok=True, deployment_id="d-1", hosts=["h"]), [])
     _decide_when_requested(gate, approved=True)
     execution = runner.run(str(repo))
     assert execution.status == "Succeeded", execution.stages
@@ -208,7 +210,7 @@ def test_an_unexpected_failure_of_a_stage_ends_the_execution_as_failed(env):
     """Any unexpected error inside a stage ends the recorded execution as Failed with the reason; nothing stays InProgress."""
     config, tmp_path = env
 
-    def deploy(bundle):
+    def deploy(bundle, location):
         raise OSError(28, "No space left on device")
 
     events = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime
 
 import click
-from botocore.exceptions import BotoCoreError, ClientError
 
 from vendor.approvals.gate import Gate
 from vendor.approvals.keys import KeyProblem
@@ -15,17 +14,17 @@ from vendor.aws import clients
 from vendor.cli.deploy import HOSTS, rollout_for
 from vendor.cli.aws_flags import aws_flags
 from vendor.cli.engines import (ENGINE, app_is_deployed, aws_errors, codepipeline_parts, engine_kind, on_instance,
-                                on_stage)
+                                on_stage, reachable_artifact_bucket)
 from vendor.cli.errors import user_errors
 from vendor.cli.printable import printable
 from vendor.config.loader import ConfigFile, load_config
 from vendor.aws.codedeploy import DeployError
 from vendor.aws.codepipeline import PipelineError
+from vendor.deploy.lifecycle import S3Location
 from vendor.pipeline.engines import CodePipelineEngine, LocalEngine, PushError, PushInterrupted
 from vendor.pipeline.executions import Executions
 from vendor.pipeline.infra import infra_pipeline
 from vendor.pipeline.runner import PipelineRunner, Store, app_pipeline
-from vendor.plan.naming import artifact_bucket
 from vendor.state import default_state_dir
 
 
@@ -36,18 +35,13 @@ def _executions(pipeline: str) -> Executions:
 def _artifact_store(cf: ConfigFile) -> Store | None:
     """The environment's artifact bucket, as the vended pipeline's artifact store; None (with a
     note) when it cannot be reached."""
-    c = cf.config
-    try:
-        s3 = clients.client("s3", region=c.region)
-        bucket = artifact_bucket(c, clients.client("sts", region=c.region).get_caller_identity()["Account"])
-        s3.head_bucket(Bucket=bucket)
-    except (ClientError, BotoCoreError) as e:
-        click.echo(f"note: artifacts are kept on this machine only (artifact bucket not reachable: {e})")
+    bucket = reachable_artifact_bucket(cf)
+    if bucket is None:
         return None
+    s3 = clients.client("s3", region=cf.config.region)
 
-    def store(key: str, data: bytes) -> str:
-        s3.put_object(Bucket=bucket, Key=key, Body=data)
-        return f"s3://{bucket}/{key}"
+    def store(key: str, data: bytes) -> S3Location:
+        return S3Location.put_answer(bucket, key, s3.put_object(Bucket=bucket, Key=key, Body=data))
 
     return store
 
@@ -99,7 +93,7 @@ def push(config: str, source: str, ref: str | None, hosts_file: str | None, buil
         rollout = rollout_for(cf, hosts_file, None, True)
         runner = LocalEngine(PipelineRunner(
             cf.config, _executions(name), default_state_dir() / "pipelines" / name / "work",
-            gate=gate, deploy=lambda bundle: rollout.deploy(bundle.data, bundle.sha256),
+            gate=gate, deploy=lambda bundle, location: rollout.deploy(bundle.data, bundle.sha256, location),
             build_timeout=build_timeout * 60, on_event=on_stage,
             on_output=lambda phase, line: click.echo(f"  build | {phase} | {line}"),
             store=None if hosts_file else _artifact_store(cf)))

@@ -17,6 +17,7 @@ from vendor.config.model import Config
 from vendor.config.names import base
 from vendor.config.source import SourceError
 from vendor.deploy.bundle import Bundle, build_bundle
+from vendor.deploy.lifecycle import S3Location
 from vendor.pipeline.build import run_build
 from vendor.pipeline.buildspec import load_buildspec
 from vendor.pipeline.shown import as_users
@@ -26,8 +27,10 @@ from vendor.pipeline.source import SourceStageError, fetch_source
 from vendor.plan.delivery import SOURCE_ARCHIVE
 from vendor.pipeline.stages import Event, StageFailed, ask, decided, run_stages
 
-Deploy = Callable[[Bundle], object]  # returns a RolloutResult (ok, message)
-Store = Callable[[str, bytes], str]  # (key, data) -> where it is kept, e.g. s3://bucket/key
+# (bundle, where the store kept it or None) -> a RolloutResult (ok, message); the deployment's hooks
+# get the location as the agent gives them an S3 revision's (BUNDLE_*)
+Deploy = Callable[[Bundle, S3Location | None], object]
+Store = Callable[[str, bytes], S3Location]  # (key, data) -> where it is kept (bucket, key, version, etag)
 
 
 def no_buildspec(location: str) -> str:
@@ -74,9 +77,15 @@ class PipelineRunner:
         data = zip_revision(revision.directory, check_appspec=False).data if self.store else b""
         return "Succeeded", what + self._kept(SOURCE_ARCHIVE.format(base=app_pipeline(self.config.slug)), data)
 
-    def _kept(self, key: str, data: bytes) -> str:
-        """Store an artifact in the pipeline's artifact store, as CodePipeline does."""
-        return f"; stored as {self.store(key, data)}" if self.store else ""
+    def _kept(self, key: str, data: bytes, state: dict | None = None) -> str:
+        """Store an artifact in the pipeline's artifact store, as CodePipeline does (its location
+        into `state["location"]`, when given)."""
+        if not self.store:
+            return ""
+        where = self.store(key, data)
+        if state is not None:
+            state["location"] = where
+        return f"; stored as s3://{where.bucket}/{where.key}"
 
     def _build(self, execution: Execution, location: str, work: Path, state: dict):
         source = state["source"].directory
@@ -108,7 +117,7 @@ class PipelineRunner:
         note += f"; exported variables: {', '.join(result.exported)}" if result.exported else ""
         bundle = state["bundle"]
         note += "".join(f"; ignored: {w}" for w in bundle.appspec.warnings)
-        return "Succeeded", f"revision {bundle.sha256[:12]} ({phases}){note}{self._kept(bundle.key, bundle.data)}"
+        return "Succeeded", f"revision {bundle.sha256[:12]} ({phases}){note}{self._kept(bundle.key, bundle.data, state)}"
 
     def _approve(self, execution: Execution, state: dict):
         p = self.config.pipeline
@@ -121,7 +130,7 @@ class PipelineRunner:
         return "Succeeded", decided(decision)
 
     def _deploy(self, state: dict):
-        result = self.deploy_fn(state["bundle"])
+        result = self.deploy_fn(state["bundle"], state.get("location"))
         if not result.ok:
             rolled = f"; rolled back to {result.rolled_back_to[:12]}" if result.rolled_back_to else ""
             raise StageFailed("Failed", result.message + rolled)
