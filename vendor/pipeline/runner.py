@@ -5,7 +5,8 @@ Source -> Build (buildspec.yml) -> Approve (email gate; when the config requires
 approval, a rejected or expired approval never deploys. Each stage's status and times are
 recorded (see executions.py and stages.py) so `vend pipeline status` can show them; with a
 `store`, the source (a zip at `source/<pipeline>.zip`, the key the vended S3 source action reads)
-and the built revision are kept in the artifact bucket.
+and the built revision are kept in the artifact bucket, and the revision is deployed from there:
+its hooks get that object's BUNDLE_* variables, as the CodeDeploy agent gives them on AWS.
 """
 from __future__ import annotations
 
