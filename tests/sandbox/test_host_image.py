@@ -173,7 +173,7 @@ def test_services_enabled_in_the_image_run_when_a_host_boots_from_it(local_hosts
     # package's default such as apache2's): otherwise a revision that only copies files fails here
     hosts = local_hosts_factory(1, image_user="ubuntu")
     build = hosts.hosts[0]
-    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "")
+    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "[Install]\nWantedBy=multi-user.target\n")
     setup = (f"mkdir -p /srv/web && chown ubuntu /srv/web && cat > /etc/systemd/system/web.service <<'EOF'\n"
              f"{unit}EOF\nsystemctl enable web")
     enabled = sh(build, setup)
@@ -229,3 +229,16 @@ def test_what_the_stand_in_kept_before_a_reboot_is_not_taken_for_a_running_servi
     host = hosts.start_host(build.name)
     assert wait_for(f"http://{host.address}:8081/index.html") == "hello from the unit\n"
     assert sh(host, "test $(cat /run/vend-services/web.pid) != 1 && systemctl is-active web").stdout == "active\n"
+
+
+def test_enabling_a_unit_without_install_section_does_not_make_it_start_at_boot(host):
+    # systemd enables a unit through its [Install] section (WantedBy=...): one without it is "static",
+    # `systemctl enable` says so and changes nothing, and the instance does not start it at boot
+    name = f"static{uuid.uuid4().hex[:6]}"
+    done = sh(host, f"cat > /etc/systemd/system/{name}.service <<'EOF'\n[Service]\nExecStart=/bin/sleep 300\nEOF\n"
+                    f"systemctl enable {name}; echo enable=$?; systemctl is-enabled {name}; echo is-enabled=$?; "
+                    f"test -e /var/lib/vend-services/enabled/{name} || echo not recorded")
+    assert (done.stdout, done.stderr) == ("enable=0\nstatic\nis-enabled=0\nnot recorded\n", (
+        "vend sandbox (no systemd on this host): systemctl stand-in: enable " + name + ".service: the unit has no "
+        "installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=, Alias= in [Install]), so, as systemd, "
+        "nothing is enabled: it does not start when the host boots\n"))

@@ -46,8 +46,13 @@ def act(action: str, names: list[str], now: bool, quiet: bool) -> int:
         elif action == "is-enabled":
             enabled = os.path.exists(f"{ENABLED}/{service.name}")
             if not quiet:
-                print("enabled" if enabled else "disabled")
-            code = 0 if enabled else 1
+                print("enabled" if enabled else "static" if service.static else "disabled")
+            code = 0 if enabled or service.static else 1
+        elif action in ("enable", "disable") and service.static:
+            note(f"{action} {service.unit}: the unit has no installation config (WantedBy=, RequiredBy=, UpheldBy=, "
+                 "Also=, Alias= in [Install]), so, as systemd, nothing is " + ("enabled: it does not start when "
+                 "the host boots" if action == "enable" else "disabled"))
+            code = (service.start() if action == "enable" else service.stop()) if now else 0
         elif action in ("enable", "disable"):
             marker = f"{ENABLED}/{service.name}"
             if action == "enable":

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 
-from .units import (ADMIN_UNITS, INIT_DIR, LOGS, LONG_RUNNING, PACKAGE_UNITS, PATH, START_TIMEOUT, STATE,
+from .units import (ADMIN_UNITS, INIT_DIR, INSTALL_KEYS, LOGS, LONG_RUNNING, PACKAGE_UNITS, PATH, START_TIMEOUT, STATE,
                     STOP_TIMEOUT, SUPPORTED_KEYS, TAG, UNIT_NAME, Refused, command, note, parse_unit,
                     read_env_file)
 
@@ -33,7 +33,14 @@ class Service:
         if self.unit_file is None and self.init_script is None:
             raise Refused(f"Unit {self.unit} could not be found (no {INIT_DIR}/{self.name}, no {self.unit} in "
                           f"{', '.join(ADMIN_UNITS + PACKAGE_UNITS)}; install its package in the image)", 5)
-        self.config = parse_unit(open(self.unit_file).read()).get("Service", {}) if self.unit_file else {}
+        sections = parse_unit(open(self.unit_file).read()) if self.unit_file else {}
+        self.config = sections.get("Service", {})
+        self.install = sections.get("Install", {})
+
+    @property
+    def static(self) -> bool:
+        """A unit file with no installation config: systemd cannot enable it (is-enabled: static)."""
+        return self.unit_file is not None and not any(self.install.get(k) for k in INSTALL_KEYS)
 
     def _find(self, dirs: tuple[str, ...]) -> str | None:
         names = [self.unit] + ([f"{self.prefix}@.service"] if self.instance else [])
