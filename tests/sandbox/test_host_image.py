@@ -173,7 +173,7 @@ def test_services_enabled_in_the_image_run_when_a_host_boots_from_it(local_hosts
     # package's default such as apache2's): otherwise a revision that only copies files fails here
     hosts = local_hosts_factory(1, image_user="ubuntu")
     build = hosts.hosts[0]
-    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "")
+    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "[Install]\nWantedBy=multi-user.target\n")
     setup = (f"mkdir -p /srv/web && chown ubuntu /srv/web && cat > /etc/systemd/system/web.service <<'EOF'\n"
              f"{unit}EOF\nsystemctl enable web")
     enabled = sh(build, setup)
@@ -183,3 +183,62 @@ def test_services_enabled_in_the_image_run_when_a_host_boots_from_it(local_hosts
     (instance,) = hosts.start(1, names=["booted"], lower_dir=[hosts.upper_dir(build.name), "/"])
     assert wait_for(f"http://{instance.address}:8081/index.html") == "hello from the unit\n"
     assert sh(instance, "systemctl is-active web; systemctl disable web").stdout == "active\n"
+
+
+# modelled on the unit `pm2 startup systemd -u ubuntu --hp /home/ubuntu` writes: Type=forking, the
+# daemon's own PIDFile; the daemon usually runs already (the hook that ran `pm2 start` spawned it)
+PM2_LIKE = """\
+[Service]
+Type=forking
+User=ubuntu
+PIDFile=/home/ubuntu/{name}.pid
+ExecStart=/bin/sh -c 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > /home/ubuntu/{name}.pid'
+ExecStop=/bin/sh -c 'echo ExecStop ran >> /home/ubuntu/{name}.stops'
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def test_a_forking_unit_is_active_only_once_systemctl_started_it_not_for_a_live_pid_file(host):
+    # systemd reads a forking unit's PIDFile after its ExecStart, never before: a daemon that wrote
+    # it on its own (pm2's, spawned by a hook) leaves the unit inactive, and stopping an inactive
+    # unit runs nothing and kills nothing
+    name = f"pm2like{uuid.uuid4().hex[:6]}"
+    outside = (f"cat > /etc/systemd/system/{name}.service <<'EOF'\n{PM2_LIKE.format(name=name)}EOF\n"
+               f"runuser -u ubuntu -- sh -c 'setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > /home/ubuntu/{name}.pid'; "
+               f"systemctl is-active {name}; systemctl stop {name}; kill -0 $(cat /home/ubuntu/{name}.pid) && echo alive; "
+               f"cat /home/ubuntu/{name}.stops 2>/dev/null; true")
+    assert sh(host, outside).stdout == "inactive\nalive\n"
+    started = sh(host, f"old=$(cat /home/ubuntu/{name}.pid); systemctl start {name} && systemctl is-active {name} && "
+                       f"test $(cat /run/vend-services/{name}.pid) = $(cat /home/ubuntu/{name}.pid) && "
+                       f"test $(cat /home/ubuntu/{name}.pid) != $old && echo its own pid; "
+                       f"systemctl stop {name}; systemctl is-active {name}; cat /home/ubuntu/{name}.stops; kill $old")
+    assert (started.stdout, started.stderr) == ("active\nits own pid\ninactive\nExecStop ran\n", "")
+
+
+def test_what_the_stand_in_kept_before_a_reboot_is_not_taken_for_a_running_service_after_it(local_hosts_factory):
+    # an instance's /run is a fresh tmpfs at boot; a host's is on its disk: a pid the stand-in noted
+    # before the reboot may belong to another process after it (pid 1 here, which always does)
+    hosts = local_hosts_factory(1, image_user="ubuntu")
+    build = hosts.hosts[0]
+    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "[Install]\nWantedBy=multi-user.target\n")
+    setup = (f"mkdir -p /srv/web && chown ubuntu /srv/web && cat > /etc/systemd/system/web.service <<'EOF'\n"
+             f"{unit}EOF\nsystemctl enable -q web && systemctl start web && echo 1 > /run/vend-services/web.pid")
+    assert sh(build, setup).exit_code == 0
+    hosts.stop(build.name)
+    host = hosts.start_host(build.name)
+    assert wait_for(f"http://{host.address}:8081/index.html") == "hello from the unit\n"
+    assert sh(host, "test $(cat /run/vend-services/web.pid) != 1 && systemctl is-active web").stdout == "active\n"
+
+
+def test_enabling_a_unit_without_install_section_does_not_make_it_start_at_boot(host):
+    # systemd enables a unit through its [Install] section (WantedBy=...): one without it is "static",
+    # `systemctl enable` says so and changes nothing, and the instance does not start it at boot
+    name = f"static{uuid.uuid4().hex[:6]}"
+    done = sh(host, f"cat > /etc/systemd/system/{name}.service <<'EOF'\n[Service]\nExecStart=/bin/sleep 300\nEOF\n"
+                    f"systemctl enable {name}; echo enable=$?; systemctl is-enabled {name}; echo is-enabled=$?; "
+                    f"test -e /var/lib/vend-services/enabled/{name} || echo not recorded")
+    assert (done.stdout, done.stderr) == ("enable=0\nstatic\nis-enabled=0\nnot recorded\n", (
+        "vend sandbox (no systemd on this host): systemctl stand-in: enable " + name + ".service: the unit has no "
+        "installation config (WantedBy=, RequiredBy=, UpheldBy=, Also=, Alias= in [Install]), so, as systemd, "
+        "nothing is enabled: it does not start when the host boots\n"))

@@ -14,4 +14,7 @@ exec, notify, idle, forking and oneshot; output goes to /var/log/vend-services/N
 journal). It says so, naming itself, for what it does not do: other unit types, other commands,
 directives it ignores (no restart on failure, no sandboxing). Services enabled (`systemctl enable`,
 or a package's default, recorded by the local bake) start when the host boots: `systemctl vend-boot`.
+As systemd: a unit without [Install] section cannot be enabled (static); a forking unit's PIDFile
+is read after its ExecStart, so a daemon that wrote it on its own (pm2's, which `pm2 startup`'s
+unit names) does not make the unit active; stopping an inactive unit runs nothing.
 """

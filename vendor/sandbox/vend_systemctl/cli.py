@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 from .service import Service, run_init, write_file
-from .units import ACTIONS, BOOT, ENABLED, QUIET_OPTIONS, Refused, note
+from .units import ACTIONS, BOOT, ENABLED, QUIET_OPTIONS, STATE, Refused, note
 
 def act(action: str, names: list[str], now: bool, quiet: bool) -> int:
     if action in ("daemon-reload", "daemon-reexec", "reset-failed"):
@@ -45,8 +46,13 @@ def act(action: str, names: list[str], now: bool, quiet: bool) -> int:
         elif action == "is-enabled":
             enabled = os.path.exists(f"{ENABLED}/{service.name}")
             if not quiet:
-                print("enabled" if enabled else "disabled")
-            code = 0 if enabled else 1
+                print("enabled" if enabled else "static" if service.static else "disabled")
+            code = 0 if enabled or service.static else 1
+        elif action in ("enable", "disable") and service.static:
+            note(f"{action} {service.unit}: the unit has no installation config (WantedBy=, RequiredBy=, UpheldBy=, "
+                 "Also=, Alias= in [Install]), so, as systemd, nothing is " + ("enabled: it does not start when "
+                 "the host boots" if action == "enable" else "disabled"))
+            code = (service.start() if action == "enable" else service.stop()) if now else 0
         elif action in ("enable", "disable"):
             marker = f"{ENABLED}/{service.name}"
             if action == "enable":
@@ -64,7 +70,10 @@ def act(action: str, names: list[str], now: bool, quiet: bool) -> int:
 
 def boot() -> int:
     """What the host runs as it boots (vend's launch script): start every enabled service, as
-    systemd starts an instance's; one that fails is reported in the boot log and the rest go on."""
+    systemd starts an instance's; one that fails is reported in the boot log and the rest go on.
+    First it forgets what it noted before the host went down: an instance's /run is a fresh tmpfs
+    at boot, a host's is on its disk, and a pid noted then may be another process's now."""
+    shutil.rmtree(STATE, ignore_errors=True)
     names = sorted(os.listdir(ENABLED)) if os.path.isdir(ENABLED) else []
     for name in names:
         try:

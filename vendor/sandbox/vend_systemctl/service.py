@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 
-from .units import (ADMIN_UNITS, INIT_DIR, LOGS, LONG_RUNNING, PACKAGE_UNITS, PATH, START_TIMEOUT, STATE,
+from .units import (ADMIN_UNITS, INIT_DIR, INSTALL_KEYS, LOGS, LONG_RUNNING, PACKAGE_UNITS, PATH, START_TIMEOUT, STATE,
                     STOP_TIMEOUT, SUPPORTED_KEYS, TAG, UNIT_NAME, Refused, command, note, parse_unit,
                     read_env_file)
 
@@ -33,7 +33,14 @@ class Service:
         if self.unit_file is None and self.init_script is None:
             raise Refused(f"Unit {self.unit} could not be found (no {INIT_DIR}/{self.name}, no {self.unit} in "
                           f"{', '.join(ADMIN_UNITS + PACKAGE_UNITS)}; install its package in the image)", 5)
-        self.config = parse_unit(open(self.unit_file).read()).get("Service", {}) if self.unit_file else {}
+        sections = parse_unit(open(self.unit_file).read()) if self.unit_file else {}
+        self.config = sections.get("Service", {})
+        self.install = sections.get("Install", {})
+
+    @property
+    def static(self) -> bool:
+        """A unit file with no installation config: systemd cannot enable it (is-enabled: static)."""
+        return self.unit_file is not None and not any(self.install.get(k) for k in INSTALL_KEYS)
 
     def _find(self, dirs: tuple[str, ...]) -> str | None:
         names = [self.unit] + ([f"{self.prefix}@.service"] if self.instance else [])
@@ -46,13 +53,14 @@ class Service:
         return f"{STATE}/{self.name}.pid"
 
     def main_pid(self) -> int | None:
-        files = [self.pid_file] + self.config.get("PIDFile", [])[-1:]
-        for path in files:
-            try:
-                pid = int(open(path).read().split()[0])
-            except (OSError, ValueError, IndexError):
-                continue
-            if _alive(pid):
+        """The live main process of a service this stand-in started, else None. As systemd, a
+        PIDFile counts only once the service was started (systemd reads it after ExecStart): a
+        daemon that wrote it on its own (pm2's, spawned by a hook) does not make the unit active."""
+        if not os.path.exists(self.pid_file):
+            return None
+        for path in self.config.get("PIDFile", [])[-1:] + [self.pid_file]:  # the daemon may rewrite its own
+            pid = _read_pid(path)
+            if pid and _alive(pid):
                 return pid
         return None
 
@@ -89,6 +97,8 @@ class Service:
         elif kind in ("forking", "oneshot"):
             for line in starts:
                 self._exec(line, env)
+            if kind == "forking":
+                self._note_forked_pid()
             if kind == "oneshot" and self.value("RemainAfterExit", "no") in ("yes", "true", "1", "on"):
                 write_file(f"{STATE}/{self.name}.done", "")
         else:
@@ -100,6 +110,9 @@ class Service:
     def stop(self) -> int:
         if self.init_script:
             return run_init([self.init_script, "stop"])
+        if not self.active():  # as systemd: stopping an inactive unit runs no ExecStop, kills nothing
+            self._forget()
+            return 0
         env, pid = self.environment(), self.main_pid()
         if pid:
             env["MAINPID"] = str(pid)
@@ -109,10 +122,30 @@ class Service:
             _terminate(pid)
         for line in self.config.get("ExecStopPost", []):
             self._exec(line, env)
+        self._forget()
+        return 0
+
+    def _forget(self) -> None:
         for path in (self.pid_file, f"{STATE}/{self.name}.done"):
             if os.path.exists(path):
                 os.unlink(path)
-        return 0
+
+    def _note_forked_pid(self) -> None:
+        """After a forking unit's ExecStart: its main pid from PIDFile, waited for as systemd waits
+        (up to the start timeout); without PIDFile, systemd guesses the main process from the
+        unit's cgroup, which this stand-in has not: it says so and the unit counts as inactive."""
+        pid_files = self.config.get("PIDFile", [])[-1:]
+        if not pid_files:
+            note(f"{self.unit}: Type=forking without PIDFile=: its main process is not known here (no cgroups); "
+                 "the service runs but is-active and stop do not see it (add PIDFile=)")
+            return
+        deadline = time.monotonic() + START_TIMEOUT
+        while not ((pid := _read_pid(pid_files[0])) and _alive(pid)):
+            if time.monotonic() > deadline:
+                raise Refused(f"{self.unit}: PID file {pid_files[0]} not readable (yet?) after start: "
+                              "the service failed (as systemd would say)")
+            time.sleep(0.05)
+        write_file(self.pid_file, f"{pid}\n")
 
     def reload(self) -> int:
         if self.init_script:
@@ -232,6 +265,13 @@ class Service:
             except OSError as e:
                 raise Refused(f"{self.unit}: cannot run {argv[0]}: {e.strerror}") from None
         return process.pid
+
+
+def _read_pid(path: str) -> int | None:
+    try:
+        return int(open(path).read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _alive(pid: int) -> bool:

@@ -22,6 +22,7 @@ SUPPORTED_KEYS = {"Type", "ExecStart", "ExecStartPre", "ExecStartPost", "ExecRel
                   "User", "Group", "WorkingDirectory", "Environment", "EnvironmentFile", "RuntimeDirectory",
                   "RuntimeDirectoryMode", "PIDFile", "RemainAfterExit", "TimeoutStartSec", "TimeoutStopSec",
                   "TimeoutSec", "KillMode", "StandardOutput", "StandardError", "SyslogIdentifier", "GuessMainPID"}
+INSTALL_KEYS = ("WantedBy", "RequiredBy", "UpheldBy", "Also", "Alias", "DefaultInstance")  # [Install]: enable-able
 ACTIONS = ("start", "stop", "restart", "reload", "try-restart", "reload-or-restart", "try-reload-or-restart",
            "force-reload", "status", "is-active", "is-failed", "is-enabled", "enable", "disable", "daemon-reload",
            "daemon-reexec", "reset-failed")

@@ -1,2 +1,2 @@
 #!/bin/bash
-rm -rf /home/app/node
+rm -rf /home/ubuntu/node-app

@@ -1,4 +1,6 @@
 #!/bin/bash
-cd /home/app/node
-setsid nohup node /home/app/node/server.js > /var/log/node-app.log 2>&1 < /dev/null &
-echo "node app started"
+set -e
+cd /home/ubuntu/node-app
+pm2 start server.js --name node-app
+pm2 save
+sudo env PATH="$PATH:/usr/bin" pm2 startup systemd -u ubuntu --hp /home/ubuntu

@@ -1,2 +1,2 @@
 #!/bin/bash
-pkill -f "node /home/app/node/server.js" || true
+pm2 delete node-app
