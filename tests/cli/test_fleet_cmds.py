@@ -38,12 +38,13 @@ def _config(directory: Path, customer: str, network: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="module")
 def fleet(moto_url, tmp_path_factory):
-    """fleetok (applied), fleetdrift (applied, then its log retention changed in AWS), fleetnew (never applied)."""
+    """fleetok (applied), fleetdrift (applied, then its log retention changed in AWS), fleetnew (never applied),
+    and the shared certificate, given by ARN (other test modules of the session's emulator tag theirs too)."""
     directory = tmp_path_factory.mktemp("fleet")
     shutil.copytree(CONFIGS / "acme", directory / "acme")
     cloud = Cloud(moto_url)
     network = cloud.existing_network()
-    cloud.certificate("*.fleettest.example", shared=True)
+    cert = cloud.certificate("*.fleettest.example", shared=True)
     paths = [_config(directory, c, network) for c in ("fleetok", "fleetdrift", "fleetnew")]
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_ENDPOINT_URL", moto_url)
@@ -51,16 +52,16 @@ def fleet(moto_url, tmp_path_factory):
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         for path, customer in zip(paths[:2], ("fleetok", "fleetdrift")):
             cloud.bake(customer, "staging")
-            _, _, ctx, st = _open(str(path), None, None, None)
+            _, _, ctx, st = _open(str(path), None, None, cert)
             ctx.delay = 0
             executor.apply(ctx, st.resources)
         cloud.client("logs").put_retention_policy(logGroupName="/vend/fleetdrift/staging", retentionInDays=7)
-        yield directory, paths
+        yield directory, paths, cert
 
 
 def test_fleet_plan_table(fleet):
-    directory, _ = fleet
-    result = CliRunner().invoke(plan, [str(directory), "--jobs", "3"])
+    directory, _, cert = fleet
+    result = CliRunner().invoke(plan, [str(directory), "--jobs", "3", "--shared-certificate", cert])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[:6] == [
@@ -76,8 +77,8 @@ def test_fleet_plan_table(fleet):
 
 
 def test_fleet_status_json(fleet):
-    directory, paths = fleet
-    result = CliRunner().invoke(status, [str(p) for p in paths] + ["--output", "json"])
+    _, paths, cert = fleet
+    result = CliRunner().invoke(status, [str(p) for p in paths] + ["--output", "json", "--shared-certificate", cert])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
         "summary": {"ok": 1, "drifted": 1, "missing": 1, "error": 0},
@@ -92,10 +93,10 @@ def test_fleet_status_json(fleet):
 
 
 def test_an_environment_in_error_is_its_row_and_exit_1(fleet, tmp_path):
-    _, paths = fleet
+    _, paths, cert = fleet
     broken = tmp_path / "broken-staging.yaml"
     broken.write_text(paths[0].read_text().replace("  min: 1\n  max: 2", "  min: 3\n  max: 2"))
-    result = CliRunner().invoke(plan, [str(paths[0]), str(broken), "--output", "json"])
+    result = CliRunner().invoke(plan, [str(paths[0]), str(broken), "--output", "json", "--shared-certificate", cert])
     assert result.exit_code == 1
     rows = json.loads(result.output)["environments"]
     assert [r["state"] for r in rows] == ["ok", "error"]
@@ -111,15 +112,16 @@ def test_a_glob_with_no_match_is_a_usage_error(tmp_path):
 def test_calls_per_no_op_environment_budget(fleet):
     """One more no-op environment costs at most 13 AWS calls in a fleet run, and at least 5x fewer
     than planning it alone (`vend plan CONFIG`: every resource read on its own)."""
-    _, paths = fleet
-    alone = _open(str(paths[0]), None, None, None)
+    _, paths, cert = fleet
+    alone = _open(str(paths[0]), None, None, cert)
     ctx, st = alone[2], alone[3]
     assert {s.action for s in plan_apply(st.resources, observe(ctx, st.resources))} == {"keep"}
     sequential = ctx.counter.total
 
     def fleet_calls(configs) -> int:
         counter = CallCounter()
-        planned = fleet_run.plan_fleet([str(p) for p in configs], Target(label="moto"), jobs=2, counter=counter)
+        planned = fleet_run.plan_fleet([str(p) for p in configs], Target(label="moto"), jobs=2, counter=counter,
+                                       shared_certificate=cert)
         assert [p.error for p in planned] == [None] * len(configs)
         return counter.total
 
@@ -130,12 +132,13 @@ def test_calls_per_no_op_environment_budget(fleet):
 
 def test_the_fleet_plan_of_each_environment_is_its_own_plan(fleet):
     """Answers from the run's lists and shared reads give exactly the steps of reading one by one."""
-    _, paths = fleet
+    _, paths, cert = fleet
     alone = []
     for path in paths:
-        _, _, ctx, st = _open(str(path), None, None, None)
+        _, _, ctx, st = _open(str(path), None, None, cert)
         alone.append(plan_apply(st.resources, observe(ctx, st.resources)))
     counter = CallCounter()
-    planned = fleet_run.plan_fleet([str(p) for p in paths], Target(label="moto"), jobs=3, counter=counter)
+    planned = fleet_run.plan_fleet([str(p) for p in paths], Target(label="moto"), jobs=3, counter=counter,
+                                   shared_certificate=cert)
     assert [p.steps for p in planned] == alone
     assert sum(counter.answered.values()) > counter.total  # most reads answered from the run's lists

@@ -51,5 +51,10 @@ class CallCounter:
             limit, self.fail_after = self.fail_after, None
             raise InjectedFault(f"injected fault after mutating call {limit} ({service}:{model.name})")
 
+    def answered_here(self, service: str, operation: str) -> None:
+        """A read answered without botocore (fleet_reads.AnsweringClient): counted as answered."""
+        with self._lock:
+            self.answered[f"{service}:{operation}"] += 1
+
     def summary(self) -> str:
         return f"{self.total} AWS API calls, {self.mutating} mutating"

@@ -11,10 +11,13 @@ from vendor.aws.calls import CallCounter
 
 class AwsContext:
     def __init__(self, session, *, endpoint_url: str | None = None, counter: CallCounter | None = None,
-                 shared_clients=None):
-        """`shared_clients(service)`: clients shared with other contexts (a fleet run's); made here otherwise."""
+                 shared_clients=None, once=None):
+        """`shared_clients(service)`: clients shared with other contexts (a fleet run's); made here otherwise.
+        `once(key, make)`: what a read makes of its answers, made once for all the contexts of a
+        run that only reads (a fleet run's); by default each asker makes its own."""
         self.session = session
         self._shared_clients = shared_clients
+        self.once = once or (lambda key, make: make())
         self.endpoint_url = endpoint_url
         self.counter = counter or CallCounter()
         self._clients: dict[str, object] = {}

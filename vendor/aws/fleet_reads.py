@@ -26,24 +26,38 @@ import functools
 import json
 import threading
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import BotoCoreError, ClientError
 
-from vendor.aws.calls import LOCAL, is_mutating
-from vendor.aws.fleet_answers import ANSWERS, UNLISTED, NotFound, requoted
+from vendor.aws.calls import LOCAL, CallCounter, is_mutating
+from vendor.aws.fleet_answers import ANSWERS, LISTINGS, UNLISTED, NotFound, requoted
 
 WAIT_S = 120.0
 THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded", "SlowDown",
               "TooManyRequestsException", "RequestThrottled", "RequestThrottledException", "ProvisionedThroughputExceededException"}
+
+def _key(service: str, op: str, params: dict) -> tuple:
+    return service, op, json.dumps(params, sort_keys=True, default=str)
+
+
+def copied(value):
+    """A copy of a parsed response (dicts and lists of plain values), faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copied(v) for v in value]
+    return value
+
 
 class FleetReads:
     def __init__(self, client_for: Callable[[str], object] | None = None):
         self.client_for = client_for  # service -> a client of the run's context (for GetResources)
         self._answers: dict[tuple, tuple[int, dict]] = {}
         self._in_flight: dict[tuple, threading.Event] = {}
-        self._lists: dict[str, object] = {}
-        self._list_locks: dict[str, threading.Lock] = {}
+        self._made: dict[tuple, object] = {}
+        self._making: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
         self._fetching = threading.local()  # a bulk listing's own calls are never answered from lists
         self.listed: list[str] = []  # the bulk lists made, in order (for reports and tests)
@@ -60,6 +74,26 @@ class FleetReads:
     def _keep_params(params, context, **_kwargs) -> None:
         context["vend_params"] = copy.deepcopy(params)
 
+    def answer(self, client, service: str, op: str, params: dict) -> tuple[int, dict] | None:
+        """(HTTP status, parsed response) of a read answered from the run's listings or an
+        identical earlier read, as botocore's handlers leave a response (a copy: callers change
+        answers in place); None: the read goes to AWS."""
+        if getattr(self._fetching, "on", False):
+            return None  # a bulk listing's own pages: made once anyway, never answered or kept here
+        answer = ANSWERS.get((service, op))
+        if answer is not None:
+            try:
+                parsed = answer(self, client, params)
+            except NotFound as error:
+                return error.status, {"Error": {"Code": error.code, "Message": error.message}}
+            if parsed is not None:
+                return 200, copied(parsed)
+        if service == "iam":  # kept as the wire has them or decoded: only _before_call's path requotes them
+            return None
+        with self._lock:
+            kept = self._answers.get(_key(service, op, params))
+        return None if kept is None else (kept[0], copied(kept[1]))
+
     def _before_call(self, client, model, context, **_kwargs):
         service, op = model.service_model.service_name, model.name
         params = context.get("vend_params", {})
@@ -68,22 +102,18 @@ class FleetReads:
                 for key in [k for k in self._answers if k[0] == service]:
                     del self._answers[key]
             return None
-        answer = None if getattr(self._fetching, "on", False) else ANSWERS.get((service, op))
-        if answer is not None:
-            try:
-                parsed = answer(self, client, params)
-            except NotFound as error:
-                return self._local(context, error.status, {"Error": {"Code": error.code, "Message": error.message}})
-            if parsed is not None:
-                parsed = copy.deepcopy(parsed)  # the caller's hooks change answers in place; the lists stay
-                return self._local(context, 200, requoted(parsed) if service == "iam" else parsed)
-        key = (service, op, json.dumps(params, sort_keys=True, default=str))
+        answered = self.answer(client, service, op, params)
+        if answered is not None:
+            return self._local(context, answered[0], requoted(answered[1]) if service == "iam" else answered[1])
+        if getattr(self._fetching, "on", False):
+            return None
+        key = _key(service, op, params)
         while True:
             with self._lock:
                 if key in self._answers:
                     status, parsed = self._answers[key]
-                    return self._local(context, status, requoted(copy.deepcopy(parsed)) if service == "iam" else
-                                       copy.deepcopy(parsed))
+                    return self._local(context, status, requoted(copied(parsed)) if service == "iam" else
+                                       copied(parsed))
                 waiting = self._in_flight.get(key)
                 if waiting is None:
                     self._in_flight[key] = threading.Event()
@@ -96,10 +126,11 @@ class FleetReads:
         key = context.pop("vend_key", None)
         if key is None:
             return
+        code = parsed.get("Error", {}).get("Code", "") if isinstance(parsed, dict) else ""
+        kept = copy.deepcopy(parsed) if http_response.status_code < 500 and code not in THROTTLING else None
         with self._lock:
-            code = parsed.get("Error", {}).get("Code", "") if isinstance(parsed, dict) else ""
-            if http_response.status_code < 500 and code not in THROTTLING:  # a throttled answer is never reused
-                self._answers[key] = (http_response.status_code, copy.deepcopy(parsed))
+            if kept is not None:  # a throttled answer is never reused
+                self._answers[key] = (http_response.status_code, kept)
             self._in_flight.pop(key).set()
 
     def _after_error(self, context, **_kwargs) -> None:
@@ -114,21 +145,68 @@ class FleetReads:
         parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0})
         return AWSResponse("vend-fleet-reads", status, {}, None), parsed
 
-    # -- bulk lists --------------------------------------------------------------------------
+    # -- made once per run ------------------------------------------------------------------
+    def once(self, key: tuple, make: Callable[[], object]):
+        """`make()`'s result, made once per run: a bulk listing, an index of one, what the shared
+        load balancers' rules say. Concurrent askers wait for the one being made; a failure is
+        not kept (the next asker tries again)."""
+        with self._lock:
+            lock = self._making.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._made:
+                self._made[key] = make()
+            return self._made[key]
+
+    def prefetch(self, pool: Executor) -> None:
+        """Start every listing of `LISTINGS` on `pool` at once (a run of many environments needs
+        them all, and made one after another they hold every environment up)."""
+        for name in LISTINGS:
+            pool.submit(self.listing, name)
+
+    def listing(self, name: str):
+        """The listing `name` of `LISTINGS`, made once per run; UNLISTED when AWS cannot list it."""
+        service, fetch = LISTINGS[name]
+        return self.listed_once(name, lambda: fetch(self.client_for(service)))
+
     def listed_once(self, name: str, fetch: Callable[[], object]):
         """`fetch()`'s result, made once per run; UNLISTED when AWS (or the emulator) cannot list it."""
-        with self._lock:
-            lock = self._list_locks.setdefault(name, threading.Lock())
-        with lock:
-            if name not in self._lists:
-                self._fetching.on = True
-                try:
-                    self._lists[name] = fetch()
-                    self.listed.append(name)
-                except (ClientError, BotoCoreError, KeyError):
-                    self._lists[name] = UNLISTED
-                finally:
-                    self._fetching.on = False
-            return self._lists[name]
+        def listing():
+            self._fetching.on = True
+            try:
+                found = fetch()
+            except (ClientError, BotoCoreError, KeyError):
+                return UNLISTED
+            finally:
+                self._fetching.on = False
+            self.listed.append(name)
+            return found
+        return self.once(("list", name), listing)
 
 
+class AnsweringClient:
+    """A fleet run's client: a read the run can answer (`FleetReads.answer`) is answered before
+    botocore builds, signs and parses a request for it (the work of a call through botocore is
+    most of a fleet run's CPU); anything else is the client's own. Answers are counted as the
+    `before-call` path counts them (CallCounter.answered)."""
+
+    def __init__(self, client, reads: FleetReads, counter: CallCounter):
+        self._client, self._reads, self._counter = client, reads, counter
+        self._service = client.meta.service_model.service_name
+
+    def __getattr__(self, name: str):
+        method = getattr(self._client, name)
+        op = self._client.meta.method_to_api_mapping.get(name)
+        if op is None or is_mutating(op):
+            return method
+
+        def call(**params):
+            answered = self._reads.answer(self._client, self._service, op, params)
+            if answered is None:
+                return method(**params)
+            self._counter.answered_here(self._service, op)
+            status, parsed = answered
+            parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": status, "HTTPHeaders": {}, "RetryAttempts": 0})
+            if "Error" in parsed:
+                raise self._client.exceptions.from_code(parsed["Error"]["Code"])(parsed, op)
+            return parsed
+        return call

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from botocore.config import Config
@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from vendor.aws.base import StackError
 from vendor.aws.calls import CallCounter
 from vendor.aws.context import AwsContext
-from vendor.aws.fleet_reads import FleetReads
+from vendor.aws.fleet_reads import AnsweringClient, FleetReads
 from vendor.aws.listener_rules import ListenerRulesError
 from vendor.aws.observe import observe
 from vendor.aws.stack_ops import Target, context, load_stack
@@ -30,6 +30,7 @@ from vendor.plan.diff import Step, plan_apply
 from vendor.plan.priority import PriorityPlanError
 
 DEFAULT_JOBS = 16
+LISTING_JOBS = 8  # bulk listings made at once, ahead of the environments of a run of many
 MAX_ATTEMPTS = 10
 
 
@@ -46,7 +47,8 @@ class Planned:
 class RegionClients:
     """One region's clients for the run: adaptive retries, one counter, the run's FleetReads."""
 
-    def __init__(self, target: Target, region: str, *, jobs: int, counter: CallCounter, shared_reads: bool = True):
+    def __init__(self, target: Target, region: str, *, jobs: int, counter: CallCounter, shared_reads: bool = True,
+                 prefetch: Executor | None = None):
         self.session = context(target, region).session
         self.target, self.counter = target, counter
         self.config = Config(retries={"mode": "adaptive", "max_attempts": MAX_ATTEMPTS},
@@ -54,6 +56,8 @@ class RegionClients:
         self.reads = FleetReads(self.client) if shared_reads else None
         self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
+        if self.reads is not None and prefetch is not None:
+            self.reads.prefetch(prefetch)
 
     def client(self, service: str):
         with self._lock:
@@ -62,12 +66,13 @@ class RegionClients:
                 self.counter.attach(made)
                 if self.reads is not None:
                     self.reads.attach(made)
+                    made = AnsweringClient(made, self.reads, self.counter)
                 self._clients[service] = made
             return self._clients[service]
 
     def context(self) -> AwsContext:
         ctx = AwsContext(self.session, endpoint_url=self.target.endpoint_url, counter=self.counter,
-                         shared_clients=self.client)
+                         shared_clients=self.client, once=self.reads.once if self.reads is not None else None)
         ctx.delay = 0
         return ctx
 
@@ -98,7 +103,8 @@ def plan_fleet(paths: Sequence[str], target: Target, *, jobs: int = DEFAULT_JOBS
     def clients_for(name: str) -> RegionClients:
         with lock:
             if name not in regions:
-                regions[name] = RegionClients(target, name, jobs=jobs, counter=counter, shared_reads=shared_reads)
+                regions[name] = RegionClients(target, name, jobs=jobs, counter=counter, shared_reads=shared_reads,
+                                              prefetch=listings if len(paths) > 1 else None)
             return regions[name]
 
     def one(path: str) -> Planned:
@@ -117,5 +123,6 @@ def plan_fleet(paths: Sequence[str], target: Target, *, jobs: int = DEFAULT_JOBS
             done(out)
         return out
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="vend-fleet") as pool:
+    with ThreadPoolExecutor(max_workers=LISTING_JOBS, thread_name_prefix="vend-fleet-lists") as listings, \
+            ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="vend-fleet") as pool:
         return list(pool.map(one, paths))

@@ -118,7 +118,8 @@ def attached_load_balancers(elbv2, target_group_arn: str) -> set[str]:
     return {arn for tg in found for arn in tg.get("LoadBalancerArns", [])}
 
 
-def read_shared(elbv2, names: Sequence[str], *, attached: Collection[str] | None = None) -> tuple[SharedLoadBalancer, ...]:
+def read_shared(elbv2, names: Sequence[str], *, attached: Collection[str] | None = None,
+                once=None) -> tuple[SharedLoadBalancer, ...]:
     """Each named load balancer with the rules of ALL its listeners (the quota is per load balancer).
 
     `attached`: the ARNs of the load balancers the environment's target group is attached to
@@ -126,15 +127,24 @@ def read_shared(elbv2, names: Sequence[str], *, attached: Collection[str] | None
     without their tags: a new rule cannot go there, and the environment's rule forwards to its
     target group, so it is not there either (unless someone pointed it elsewhere by hand). So an
     apply does not cost more with every customer already on the shared load balancers (tags are
-    one call per 20 rules)."""
+    one call per 20 rules).
+
+    `once(key, make)` (AwsContext.once): a read-only run's many environments read each shared
+    load balancer's rules once between them."""
+    once = once or (lambda key, make: make())
     out = []
     for name in names:
-        lb_arn, https_arn, listener_arns = _shared(elbv2, name)
-        raw = _rules_of(elbv2, listener_arns)
+        lb_arn, https_arn, raw = once(("elbv2", "rules", name), lambda: _listeners_rules(elbv2, name))
         tagged = attached is None or lb_arn in attached or len(raw) < RULES_PER_LOAD_BALANCER
-        out.append(SharedLoadBalancer(name, https_arn, tuple(_with_tags(elbv2, raw, tagged)),
-                                      listener_certificates(elbv2, https_arn)))
+        out.append(once(("elbv2", "shared", name, tagged), lambda: SharedLoadBalancer(
+            name, https_arn, tuple(_with_tags(elbv2, raw, tagged)), listener_certificates(elbv2, https_arn))))
     return tuple(out)
+
+
+def _listeners_rules(elbv2, name: str) -> tuple[str, str, list[tuple[dict, str]]]:
+    """(load balancer ARN, HTTPS listener ARN, the rules of all its listeners)."""
+    lb_arn, https_arn, listener_arns = _shared(elbv2, name)
+    return lb_arn, https_arn, _rules_of(elbv2, listener_arns)
 
 
 def listener_certificates(elbv2, listener_arn: str) -> tuple[str, ...]:

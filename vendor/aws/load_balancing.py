@@ -186,7 +186,7 @@ class ListenerRule(Handler):
         own = []
         for name in self._attached_first(elbv2, props.get("load_balancers") or (), attached):
             try:
-                (shared,) = listener_rules.read_shared(elbv2, [name], attached=attached)
+                (shared,) = listener_rules.read_shared(elbv2, [name], attached=attached, once=ctx.once)
             except listener_rules.ListenerRulesError:
                 continue  # no such load balancer (yet), or no HTTPS listener: no rule there
             own += [(name, rule, shared.certificates) for rule in shared.rules if rule.owner == me]
