@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.bench.fleet_cloud import FleetCloud
+from tests.bench.fleet_cloud import FleetCloud, ProxyProcess
 from tests.bench.table import Column, format_table
 from tests.bench.vending import endpoint_environment, shared_load_balancers
 from vendor.aws import fleet_run
@@ -32,7 +32,7 @@ from vendor.aws.observe import observe
 from vendor.aws.stack_ops import Target
 from vendor.cli.stack import _open
 from vendor.plan.diff import plan_apply
-from vendor.sandbox.latency_proxy import DOCUMENTED_RATES, LatencyProxy
+from vendor.sandbox.latency_proxy import DOCUMENTED_RATES
 
 NAME = "fleet"
 COUNTS = (1, 50, 500)
@@ -41,22 +41,28 @@ SAMPLE = 10
 LATENCY, RATE, BURST, JOBS = 0.04, 20.0, 100.0, 32
 
 
-def sequential(paths: list[Path], proxy: LatencyProxy) -> dict:
+def sequential(paths: list[Path], proxy: ProxyProcess) -> dict:
     proxy.reset_counts()
     started, plans = time.perf_counter(), []
     for path in paths:
         _, _, ctx, st = _open(str(path), None, None, None)
         plans.append(plan_apply(st.resources, observe(ctx, st.resources)))
-    return {"wall_s": time.perf_counter() - started, "calls": proxy.forwarded + sum(proxy.throttled.values()),
-            "throttled": sum(proxy.throttled.values()), "plans": plans}
+    return {"wall_s": time.perf_counter() - started, **_counted(proxy), "plans": plans}
 
 
-def fleet(paths: list[Path], proxy: LatencyProxy) -> dict:
+def fleet(paths: list[Path], proxy: ProxyProcess, cloud: FleetCloud) -> dict:
+    """The fleet way, with the CPU time vend's process and the emulator's used meanwhile."""
     proxy.reset_counts()
-    started = time.perf_counter()
+    emulator, started, cpu = cloud.cpu_seconds(), time.perf_counter(), time.process_time()
     planned = fleet_run.plan_fleet([str(p) for p in paths], Target(label="proxy"), jobs=JOBS)
-    return {"wall_s": time.perf_counter() - started, "calls": proxy.forwarded + sum(proxy.throttled.values()),
-            "throttled": sum(proxy.throttled.values()), "planned": planned}
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"wall_s": wall, "vend_cpu_s": cpu, "emulator_cpu_s": cloud.cpu_seconds() - emulator, **_counted(proxy),
+            "planned": planned}
+
+
+def _counted(proxy: ProxyProcess) -> dict:
+    forwarded, throttled = proxy.totals()
+    return {"calls": forwarded + throttled, "throttled": throttled}
 
 
 def rows_for(n: int, today: dict, sample: int, ours: dict) -> list[dict]:
@@ -79,7 +85,8 @@ def rows_for(n: int, today: dict, sample: int, ours: dict) -> list[dict]:
         {"benchmark": NAME, "case": f"{n} env: vend plan DIR (fleet, {JOBS} at a time)", "environments": n,
          "wall_s": round(ours["wall_s"], 2), "api_calls": ours["calls"], "calls_per_customer": round(per_ours, 1),
          "wall_per_customer_s": round(ours["wall_s"] / n, 3), "throttled": ours["throttled"], "errors": 0,
-         "calls_ratio": round(per_today / per_ours, 1), "speedup": round(wall_today / ours["wall_s"], 1)},
+         "calls_ratio": round(per_today / per_ours, 1), "speedup": round(wall_today / ours["wall_s"], 1),
+         "vend_cpu_s": round(ours["vend_cpu_s"], 1), "emulator_cpu_s": round(ours["emulator_cpu_s"], 1)},
     ]
 
 
@@ -88,7 +95,7 @@ def run(counts: tuple[int, ...] = COUNTS) -> dict:
     rows = []
     with tempfile.TemporaryDirectory(prefix="vbench-fleet-") as tmp, \
             FleetCloud(Path(tmp) / "configs", max(counts)) as cloud, endpoint_environment(cloud.url):
-        proxy = LatencyProxy(cloud.url, latency=LATENCY, rate=RATE, burst=BURST, rates=DOCUMENTED_RATES).start()
+        proxy = ProxyProcess(cloud.url, latency=LATENCY, rate=RATE, burst=BURST, rates=DOCUMENTED_RATES)
         os.environ["AWS_ENDPOINT_URL"] = proxy.url
         try:
             for n in counts:
@@ -97,13 +104,14 @@ def run(counts: tuple[int, ...] = COUNTS) -> dict:
                 print(f"bench: fleet: {n} environments: sequential ({sample}) ...", file=sys.stderr, flush=True)
                 today = sequential(cloud.paths[:sample], proxy)
                 print(f"bench: fleet: {n} environments: fleet ...", file=sys.stderr, flush=True)
-                ours = fleet(cloud.paths[:n], proxy)
+                ours = fleet(cloud.paths[:n], proxy, cloud)
                 rows += rows_for(n, today, sample, ours)
                 print(format_table(rows[-2:], COLUMNS), file=sys.stderr, flush=True)
         finally:
             proxy.stop()
     notes = [f"fleet: through LatencyProxy ({LATENCY * 1000:g} ms per call, token bucket {RATE:g}/s, {BURST:g} deep "
-             f"per API action, S3 {DOCUMENTED_RATES['s3'][0]:g}/s) in front of the moto server (its own process); "
+             f"per API action, S3 {DOCUMENTED_RATES['s3'][0]:g}/s; a process of its own) in front of the moto "
+             "server (another); "
              "calls counted at the proxy (throttled attempts too).",
              f"fleet: environments c0001..c{max(counts):04d} (acme-staging variants on shared ALBs "
              f"{', '.join(shared_load_balancers(max(counts)))}) made by vend's apply in-process against moto "
@@ -115,7 +123,8 @@ def run(counts: tuple[int, ...] = COUNTS) -> dict:
 
 COLUMNS = [Column("case", "case"), Column("wall_s", "wall s", ".2f"), Column("api_calls", "API calls", "d"),
            Column("calls_per_customer", "calls/env", ".1f"), Column("throttled", "throttled", "d"),
-           Column("calls_ratio", "x fewer calls", ".1f"), Column("speedup", "x faster", ".1f")]
+           Column("calls_ratio", "x fewer calls", ".1f"), Column("speedup", "x faster", ".1f"),
+           Column("vend_cpu_s", "vend CPU s", ".1f"), Column("emulator_cpu_s", "emulator CPU s", ".1f")]
 
 
 def main(argv: list[str] | None = None) -> int:
