@@ -168,15 +168,20 @@ def test_a_hook_with_runas_the_images_user_runs_as_it(host, tmp_path):
     assert "AfterInstall: as ubuntu: root" in lines
 
 
+def _installing_web_unit(then: str) -> str:
+    """Shell that puts the test's web unit (on all addresses, started at boot once enabled) on a
+    host as an image's bake would, then runs `then`."""
+    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "[Install]\nWantedBy=multi-user.target\n")
+    return (f"mkdir -p /srv/web && chown ubuntu /srv/web && cat > /etc/systemd/system/web.service <<'EOF'\n"
+            f"{unit}EOF\n{then}")
+
+
 def test_services_enabled_in_the_image_run_when_a_host_boots_from_it(local_hosts_factory):
     # as an instance boots with the services its image enabled (the bake's `systemctl enable`, or a
     # package's default such as apache2's): otherwise a revision that only copies files fails here
     hosts = local_hosts_factory(1, image_user="ubuntu")
     build = hosts.hosts[0]
-    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "[Install]\nWantedBy=multi-user.target\n")
-    setup = (f"mkdir -p /srv/web && chown ubuntu /srv/web && cat > /etc/systemd/system/web.service <<'EOF'\n"
-             f"{unit}EOF\nsystemctl enable web")
-    enabled = sh(build, setup)
+    enabled = sh(build, _installing_web_unit("systemctl enable web"))
     assert (enabled.exit_code, enabled.stderr) == (0, "vend sandbox (no systemd on this host): systemctl stand-in: "
                                                       "enable web.service: it starts when the host boots\n")
     hosts.stop(build.name)
@@ -221,10 +226,8 @@ def test_what_the_stand_in_kept_before_a_reboot_is_not_taken_for_a_running_servi
     # before the reboot may belong to another process after it (pid 1 here, which always does)
     hosts = local_hosts_factory(1, image_user="ubuntu")
     build = hosts.hosts[0]
-    unit = UNIT.replace("${ADDRESS}", "0.0.0.0").replace("Restart=always\n", "[Install]\nWantedBy=multi-user.target\n")
-    setup = (f"mkdir -p /srv/web && chown ubuntu /srv/web && cat > /etc/systemd/system/web.service <<'EOF'\n"
-             f"{unit}EOF\nsystemctl enable -q web && systemctl start web && echo 1 > /run/vend-services/web.pid")
-    assert sh(build, setup).exit_code == 0
+    setup = "systemctl enable -q web && systemctl start web && echo 1 > /run/vend-services/web.pid"
+    assert sh(build, _installing_web_unit(setup)).exit_code == 0
     hosts.stop(build.name)
     host = hosts.start_host(build.name)
     assert wait_for(f"http://{host.address}:8081/index.html") == "hello from the unit\n"

@@ -68,3 +68,11 @@ def test_tag_lookups_answer_as_moto_did(aws):
     assert TaggedEC2Resource.get_tags(group) == [
         {"resource_id": ids[4], "key": "Customer", "value": "c1", "resource_type": "security-group"},
         {"resource_id": ids[4], "key": "Name", "value": "g4", "resource_type": "security-group"}]
+
+
+def test_the_servers_routing_lists_motos_modules_once(aws, monkeypatch):
+    from moto import backends
+    listed = []
+    monkeypatch.setattr("os.listdir", lambda path: listed.append(path) or [])
+    assert "s3" in backends.list_of_moto_modules() and "ec2" in backends.list_of_moto_modules()
+    assert listed == []  # answered from the listing made when the emulator was set up

@@ -18,6 +18,11 @@ A read of a shape not recognised goes to AWS as before. Answers from here are ma
 call's context (`LOCAL`) so `CallCounter` counts only the calls that reached AWS. Any call
 that changes something clears the run's remembered answers of its service. Reads of a run are
 a snapshot: use it for plan and status, where AWS is only read.
+
+The run's clients are wrapped (`AnsweringClient`) so that a read answered here skips botocore's
+request building as well; `once` makes anything else once per run (the listings, their indexes,
+the shared load balancers' rules as vend reads them), and `prefetch` starts every listing at once
+when many environments will need them.
 """
 from __future__ import annotations
 
@@ -53,7 +58,7 @@ def copied(value):
 
 class FleetReads:
     def __init__(self, client_for: Callable[[str], object] | None = None):
-        self.client_for = client_for  # service -> a client of the run's context (for GetResources)
+        self.client_for = client_for  # service -> a client of the run's context (for the listings)
         self._answers: dict[tuple, tuple[int, dict]] = {}
         self._in_flight: dict[tuple, threading.Event] = {}
         self._made: dict[tuple, object] = {}

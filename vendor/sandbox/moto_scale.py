@@ -11,6 +11,10 @@ into one emulator (moto 5.2.5):
   (security groups, images by `tag:`) does that once per candidate resource. Each such call cost
   (resources x tags), so an apply became slower with every environment already vended, which AWS
   does not do. Here the lookup is a dictionary access with the same answer (entries, order, fields).
+- Server: to route each request, moto's dispatcher asks `backends.list_of_moto_modules()`, which
+  lists moto's package directory on disk (about 150 `isdir` calls) every time, under the
+  dispatcher's lock. The installed package does not change while it runs: listed once here
+  (found by the fleet benchmark, tests/bench/fleet.py: ~5% of the emulator's CPU).
 
 `scale_moto()` is idempotent; `vendor.sandbox.emulator.relax_moto` applies it.
 """
@@ -22,8 +26,11 @@ def scale_moto() -> None:
     from moto.ec2.models.core import TaggedEC2Resource
     from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
 
+    from moto import backends
+
     if getattr(TaggedEC2Resource, "_vend_scaled", False):
         return
+    modules = tuple(backends.list_of_moto_modules())
     put_policy = AutoScalingBackend.put_scaling_policy
 
     def put_scaling_policy(self, name, *args, **kwargs):
@@ -50,4 +57,5 @@ def scale_moto() -> None:
     AutoScalingBackend.delete_policy = delete_policy
     AutoScalingBackend.execute_policy = execute_policy
     TaggedEC2Resource.get_tags = get_tags
+    backends.list_of_moto_modules = lambda: modules
     TaggedEC2Resource._vend_scaled = True
