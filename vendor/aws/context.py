@@ -9,6 +9,11 @@ from vendor.aws import clients
 from vendor.aws.calls import CallCounter
 
 
+def each_time(key, make):
+    """`once` for a context alone: whoever asks makes it."""
+    return make()
+
+
 class AwsContext:
     def __init__(self, session, *, endpoint_url: str | None = None, counter: CallCounter | None = None,
                  shared_clients=None, once=None):
@@ -17,7 +22,7 @@ class AwsContext:
         run that only reads (a fleet run's); by default each asker makes its own."""
         self.session = session
         self._shared_clients = shared_clients
-        self.once = once or (lambda key, make: make())
+        self.once = once or each_time
         self.endpoint_url = endpoint_url
         self.counter = counter or CallCounter()
         self._clients: dict[str, object] = {}

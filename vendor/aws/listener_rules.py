@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from vendor.aws.context import each_time
 from vendor.config.names import ownership_tags
 from vendor.plan.priority import (
     RULES_PER_LOAD_BALANCER,
@@ -119,7 +120,7 @@ def attached_load_balancers(elbv2, target_group_arn: str) -> set[str]:
 
 
 def read_shared(elbv2, names: Sequence[str], *, attached: Collection[str] | None = None,
-                once=None) -> tuple[SharedLoadBalancer, ...]:
+                once=each_time) -> tuple[SharedLoadBalancer, ...]:
     """Each named load balancer with the rules of ALL its listeners (the quota is per load balancer).
 
     `attached`: the ARNs of the load balancers the environment's target group is attached to
@@ -131,7 +132,6 @@ def read_shared(elbv2, names: Sequence[str], *, attached: Collection[str] | None
 
     `once(key, make)` (AwsContext.once): a read-only run's many environments read each shared
     load balancer's rules once between them."""
-    once = once or (lambda key, make: make())
     out = []
     for name in names:
         lb_arn, https_arn, raw = once(("elbv2", "rules", name), lambda: _listeners_rules(elbv2, name))
