@@ -97,9 +97,8 @@ def _explain(what: str) -> tuple[str, str]:
 
 
 def parse_yaml(text: str, filename: str) -> Document:
-    loader = yaml_nodes.BoundedLoader(text)
     try:
-        node = loader.get_single_node()
+        loader, node = yaml_nodes.compose(text)
     except yaml_nodes.TooDeep as e:
         raise SourceError([Problem(filename, e.problem_mark.line + 1, "(file)", e.problem,
                                    "flatten the structure; no config, appspec or buildspec needs this depth")])
@@ -114,8 +113,6 @@ def parse_yaml(text: str, filename: str) -> Document:
         raise SourceError([Problem(filename, line, "(file)", f"YAML syntax error: {what}", hint)])
     except yaml.YAMLError as e:
         raise SourceError([Problem(filename, None, "(file)", f"YAML error: {e}", "fix the file")])
-    finally:
-        loader.dispose()
     doc = Document(filename, None)
     problems: list[Problem] = []
 

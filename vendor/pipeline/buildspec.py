@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from vendor.config.source import Document, Problem, SourceError, load_yaml
-from vendor.config.yaml_nodes import BoundedLoader
+from vendor.config.yaml_nodes import compose
 
 PHASES = ("install", "pre_build", "build", "post_build")
 TOP_KEYS = ("version", "run-as", "env", "proxy", "batch", "phases", "reports", "artifacts", "cache")
@@ -184,7 +184,7 @@ def scalars_as_written(text: str) -> dict[tuple, str]:
     `true` into True, `18.10` into 18.1 and `0755` into 493; CodeBuild (Go, decoding into
     strings) keeps them as written. Aliases are not followed."""
     try:
-        root = yaml.compose(text, Loader=BoundedLoader)  # the loader's bounds: deep nesting refused
+        root = compose(text)[1]  # within the loaders' bounds: deep nesting refused
     except yaml.YAMLError:
         return {}
     out: dict[tuple, str] = {}
