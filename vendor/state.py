@@ -11,8 +11,8 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
 
 Warn = Callable[[str], None]
 

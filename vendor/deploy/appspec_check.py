@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from vendor.config.source import Document
 from vendor.deploy.appspec_model import (

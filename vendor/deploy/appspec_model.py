@@ -5,9 +5,9 @@ paths are normalised, defaults are filled in, and hooks are in lifecycle order.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 # Lifecycle events of an EC2/on-premises deployment, in the order CodeDeploy runs them.
 # The reserved ones are run by the agent itself and cannot have scripts.

@@ -7,8 +7,9 @@ AWS for one resource, with its settings in the same shape as `props`, so compari
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 UNKNOWN = "(known after apply)"
 
