@@ -1,6 +1,8 @@
 """moto with many environments in one emulator: per-group scaling policies, linear EC2 tag lookups."""
 from __future__ import annotations
 
+import logging
+
 import boto3
 import pytest
 from moto import mock_aws
@@ -76,3 +78,27 @@ def test_the_servers_routing_lists_motos_modules_once(aws, monkeypatch):
     monkeypatch.setattr("os.listdir", lambda path: listed.append(path) or [])
     assert "s3" in backends.list_of_moto_modules() and "ec2" in backends.list_of_moto_modules()
     assert listed == []  # answered from the listing made when the emulator was set up
+
+
+def test_a_response_classs_method_names_are_listed_once(aws, monkeypatch):
+    from moto.core import responses
+    from moto.sns.responses import SNSResponse
+    first = responses.method_names_from_class(SNSResponse)
+    monkeypatch.setattr("inspect.getmembers", lambda *a, **k: pytest.fail("listed again"))
+    assert "get_topic_attributes" in first and responses.method_names_from_class(SNSResponse) is first
+
+
+@pytest.mark.parametrize("level, written", [(logging.NOTSET, True), (logging.INFO, True), (logging.ERROR, False)])
+def test_request_lines_are_formatted_only_when_written(aws, monkeypatch, level, written):
+    from werkzeug.serving import WSGIRequestHandler
+    log, before = logging.getLogger("werkzeug"), logging.getLogger("werkzeug").level
+    formatted = []
+    monkeypatch.setattr(WSGIRequestHandler, "log", lambda self, *args: formatted.append(args))
+    handler = WSGIRequestHandler.__new__(WSGIRequestHandler)
+    handler.command, handler.path, handler.request_version = "GET", "/", "HTTP/1.1"
+    log.setLevel(level)  # (setLevel, not the attribute: it clears the logger's cached answers)
+    try:
+        handler.log_request(200, 10)
+    finally:
+        log.setLevel(before)
+    assert bool(formatted) is written

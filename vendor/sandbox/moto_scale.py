@@ -15,6 +15,11 @@ into one emulator (moto 5.2.5):
   lists moto's package directory on disk (about 150 `isdir` calls) every time, under the
   dispatcher's lock. The installed package does not change while it runs: listed once here
   (found by the fleet benchmark, tests/bench/fleet.py: ~5% of the emulator's CPU).
+- Server, per request: moto finds the response class's method names with `inspect.getmembers`
+  on every call (~4% of a small request's CPU); a class's methods do not change while it serves,
+  so they are listed once per class. werkzeug formats a log line for every request (path, date,
+  colours) and then drops it when its logger was set quieter than INFO (as the fleet benchmark's
+  is): the line is formatted only when it would be written.
 
 `scale_moto()` is idempotent; `vendor.sandbox.emulator.relax_moto` applies it.
 """
@@ -22,7 +27,12 @@ from __future__ import annotations
 
 
 def scale_moto() -> None:
+    import functools
+    import logging
+
     from moto.autoscaling.models import AutoScalingBackend
+    from moto.core import responses
+    from werkzeug.serving import WSGIRequestHandler
     from moto.ec2.models.core import TaggedEC2Resource
     from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
 
@@ -58,4 +68,12 @@ def scale_moto() -> None:
     AutoScalingBackend.execute_policy = execute_policy
     TaggedEC2Resource.get_tags = get_tags
     backends.list_of_moto_modules = lambda: modules
+    responses.method_names_from_class = functools.cache(responses.method_names_from_class)
+    log_request, werkzeug_log = WSGIRequestHandler.log_request, logging.getLogger("werkzeug")
+
+    def quiet_log_request(self, *args, **kwargs):
+        if werkzeug_log.level == logging.NOTSET or werkzeug_log.isEnabledFor(logging.INFO):  # werkzeug's default: INFO
+            log_request(self, *args, **kwargs)
+
+    WSGIRequestHandler.log_request = quiet_log_request
     TaggedEC2Resource._vend_scaled = True
