@@ -2,6 +2,7 @@
 and botocore's adaptive retry mode getting through them."""
 from __future__ import annotations
 
+import http.client
 import time
 import uuid
 
@@ -100,3 +101,24 @@ def test_token_bucket_refills_at_its_rate():
     assert bucket.take() and not bucket.take()
     now[0] = 0.5
     assert bucket.take() and not bucket.take()
+
+
+def test_the_client_keeps_its_connection_when_the_upstream_closes_its_own(moto_url):
+    """The moto server closes every connection after a response; AWS keeps them. `Connection` is
+    hop-by-hop: the proxy closes its upstream connection and keeps the client's."""
+    running = LatencyProxy(moto_url, latency=0.0).start()
+    try:
+        host, port = running.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        for _ in range(3):
+            connection.request("GET", "/")  # unsigned: moto answers as S3's ListBuckets
+            response = connection.getresponse()
+            assert response.status == 200 and b"ListAllMyBucketsResult" in response.read()
+            assert response.getheader("Connection") is None and not response.will_close
+        first = connection.sock
+        connection.request("GET", "/")
+        connection.getresponse().read()
+        assert connection.sock is first  # the same socket served every request
+        connection.close()
+    finally:
+        running.stop()

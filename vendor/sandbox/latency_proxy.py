@@ -36,6 +36,7 @@ from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 HOST = "127.0.0.1"
+_CONNECTION = re.compile(rb"\r\n(?:connection|keep-alive):[^\r]*(?=\r\n)", re.IGNORECASE)
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 DOCUMENTED_RATES = {"s3": (5500.0, 5500.0)}
 QUERY_SERVICES = {"elasticloadbalancing", "autoscaling", "iam", "rds", "sns", "monitoring", "sts", "email"}
@@ -220,9 +221,11 @@ class LatencyProxy:
                     upstream = None
                 if response is None:
                     return
-                raw, close = response
+                raw, close, client_close = response
                 client_w.write(raw)
                 await client_w.drain()
+                if client_close:
+                    return
                 if close:
                     upstream[1].close()
                     upstream = None
@@ -234,19 +237,25 @@ class LatencyProxy:
             client_w.close()
 
     @staticmethod
-    async def _response(reader: asyncio.StreamReader, head_only: bool) -> tuple[bytes, bool] | None:
-        """The upstream's response as bytes, and whether the upstream closes the connection after it."""
+    async def _response(reader: asyncio.StreamReader, head_only: bool) -> tuple[bytes, bool, bool] | None:
+        """(the upstream's response as bytes, whether the upstream closes the connection after it,
+        whether the client's connection must close too). `Connection` is a hop-by-hop header
+        (RFC 9110, section 7.6.1): the upstream's `Connection: close` (the moto server closes
+        after every response) ends the proxy's upstream connection only, and is not passed on; the
+        client keeps its connection, as it would with AWS, unless the body ends with the connection."""
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
             return None
         text = head.decode("latin-1").lower()
         close = "connection: close" in text or text.startswith("http/1.0")
+        http11 = text.startswith("http/1.1")
+        kept, client_close = (_CONNECTION.sub(b"", head), False) if http11 else (head, close)
         if head_only or text.split(" ", 2)[1] in ("204", "304"):
-            return head, close
+            return kept, close, client_close
         found = re.search(r"\r\ncontent-length:\s*(\d+)", text)
         if found:
-            return head + await reader.readexactly(int(found.group(1))), close
+            return kept + await reader.readexactly(int(found.group(1))), close, client_close
         if "transfer-encoding: chunked" in text:
             body = b""
             while True:
@@ -254,5 +263,5 @@ class LatencyProxy:
                 size = int(size_line.split(b";")[0], 16)
                 body += size_line + await reader.readexactly(size + 2)
                 if size == 0:
-                    return head + body, close
-        return head + await reader.read(), True  # no length: the body ends with the connection
+                    return kept + body, close, client_close
+        return head + await reader.read(), True, True  # no length: the body ends with the connection
