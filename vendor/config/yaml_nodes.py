@@ -74,18 +74,20 @@ def compose(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
     """(the loader, `text`'s root node) within MAX_DEPTH. libyaml reads it when it can; text it
     refuses is read again by BoundedLoader, so a problem is always raised (a yaml.YAMLError,
     TooDeep past MAX_DEPTH) in PyYAML's own words."""
-    for loader_class in (FastLoader, BoundedLoader):
-        if loader_class is None:
-            continue
-        loader = loader_class(text)
+    if FastLoader is not None:
         try:
-            return loader, loader.get_single_node()
+            return _composed(FastLoader, text)
         except yaml.YAMLError:
-            if loader_class is BoundedLoader:
-                raise
-        finally:
-            loader.dispose()
-    raise AssertionError("unreachable: BoundedLoader raises or returns")
+            pass  # said below, as PyYAML says it
+    return _composed(BoundedLoader, text)
+
+
+def _composed(loader_class, text: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+    loader = loader_class(text)
+    try:
+        return loader, loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 class Stop(Exception):

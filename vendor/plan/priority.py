@@ -33,6 +33,7 @@ move or keep) or a `PriorityPlanError` whose message says what is wrong and how 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -90,9 +91,10 @@ class ObservedRule:
     def tag(self, key: str) -> str | None:
         return dict(self.tags).get(key)
 
-    @property
+    @functools.cached_property
     def owner(self) -> tuple[str, str] | None:
-        """(customer, environment) of a vend rule; None for a rule vend does not manage."""
+        """(customer, environment) of a vend rule; None for a rule vend does not manage. (Worked
+        out once per rule: every environment of a fleet run looks for its own among them all.)"""
         customer, environment = self.tag("Customer"), self.tag("Environment")
         if self.tag("ManagedBy") != MANAGED_BY or not customer or not environment:
             return None

@@ -25,16 +25,16 @@ into one emulator (moto 5.2.5):
 """
 from __future__ import annotations
 
+import functools
+import logging
+
 
 def scale_moto() -> None:
-    import functools
-    import logging
-
     from moto.autoscaling.models import AutoScalingBackend
     from moto.core import responses
-    from werkzeug.serving import WSGIRequestHandler
     from moto.ec2.models.core import TaggedEC2Resource
     from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+    from werkzeug.serving import WSGIRequestHandler
 
     from moto import backends
 
