@@ -76,7 +76,7 @@ def _counted(proxy: ProxyProcess) -> dict:
 
 def rows_for(n: int, today: dict, sample: int, ours: dict) -> list[dict]:
     per_today, per_ours = today["calls"] / sample, ours["calls"] / n
-    for run in ours.get("runs", [ours]):  # every run, not only the median one
+    for run in ours["runs"]:  # every run, not only the median one
         errors = [p for p in run["planned"] if p.error]
         not_ok = [p for p in run["planned"] if not p.error and any(s.action != "keep" for s in p.steps)]
         if errors or not_ok:
@@ -93,8 +93,8 @@ def rows_for(n: int, today: dict, sample: int, ours: dict) -> list[dict]:
          "calls_per_customer": round(per_today, 1), "wall_per_customer_s": round(today["wall_s"] / sample, 3),
          "throttled": today["throttled"], "errors": 0, "extrapolated": sample < n},
         {"benchmark": NAME, "case": f"{n} env: vend plan DIR (fleet, {JOBS} at a time, median of {RUNS})",
-         "environments": n, "wall_s": round(ours["wall_s"], 2), "walls": " / ".join(f"{w:.1f}" for w in ours["walls_s"]),
-         "api_calls": ours["calls"], "calls_per_customer": round(per_ours, 1),
+         "environments": n, "wall_s": round(ours["wall_s"], 2),
+         "walls": " / ".join(f"{w:.1f}" for w in ours["walls_s"]), "api_calls": ours["calls"], "calls_per_customer": round(per_ours, 1),
          "wall_per_customer_s": round(ours["wall_s"] / n, 3), "throttled": ours["throttled"], "errors": 0,
          "calls_ratio": round(per_today / per_ours, 1), "speedup": round(wall_today / ours["wall_s"], 1),
          "vend_cpu_s": round(ours["vend_cpu_s"], 1), "emulator_cpu_s": round(ours["emulator_cpu_s"], 1)},
