@@ -19,17 +19,13 @@ def tree(node):
     """A node graph as plain tuples: tag, value, line and style of every node."""
     if isinstance(node, yaml.ScalarNode):
         return node.tag, node.value, node.start_mark.line, node.style or None  # plain: libyaml says "", PyYAML None
-    return node.tag, node.start_mark.line, [(tree(k), tree(v)) if isinstance(node, yaml.MappingNode) else tree(k)
-                                            for k, v in (node.value if isinstance(node, yaml.MappingNode)
-                                                         else ((n, None) for n in node.value))]
+    if isinstance(node, yaml.MappingNode):
+        return node.tag, node.start_mark.line, [(tree(k), tree(v)) for k, v in node.value]
+    return node.tag, node.start_mark.line, [tree(item) for item in node.value]
 
 
 def composed(loader_class, text: str):
-    loader = loader_class(text)
-    try:
-        return tree(loader.get_single_node())
-    finally:
-        loader.dispose()
+    return tree(yaml_nodes._composed(loader_class, text)[1])
 
 
 @pytest.mark.skipif(yaml_nodes.FastLoader is None, reason="PyYAML built without libyaml")
