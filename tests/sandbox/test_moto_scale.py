@@ -102,3 +102,32 @@ def test_request_lines_are_formatted_only_when_written(aws, monkeypatch, level, 
     finally:
         log.setLevel(before)
     assert bool(formatted) is written
+
+
+def test_the_serializer_picks_the_attributes_moto_would(aws, monkeypatch):
+    """Each field's possible attribute names, answered from the shape's memo, equal moto's own answer."""
+    from moto.core.serialize import XFormedAttributePicker
+    cached = XFormedAttributePicker.get_possible_keys
+    answers = []
+
+    def checked(self, context):
+        got = cached(self, context)
+        assert list(got) == list(cached.__wrapped__(self, context)), (context.key, type(context.obj))
+        answers.append(context.key)
+        return got
+
+    monkeypatch.setattr(XFormedAttributePicker, "get_possible_keys", checked)
+    ec2, iam, sns = aws("ec2"), aws("iam"), aws("sns")
+    for i in range(2):
+        ec2.create_launch_template(LaunchTemplateName=f"lt{i}", LaunchTemplateData={
+            "ImageId": "ami-12c6146b", "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "a", "Value": "b"}]}]})
+        iam.create_role(RoleName=f"r{i}", AssumeRolePolicyDocument="{}", Tags=[{"Key": "ManagedBy", "Value": "vend"}])
+        sns.create_topic(Name=f"t{i}", Attributes={"DisplayName": "x"})
+    for _ in range(2):  # the second time from the memo
+        versions = ec2.describe_launch_template_versions(LaunchTemplateName="lt1", Versions=["$Latest"])
+        roles = iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+        topics = sns.list_topics()["Topics"]
+    assert versions["LaunchTemplateVersions"][0]["LaunchTemplateData"]["TagSpecifications"][0]["Tags"] == [
+        {"Key": "a", "Value": "b"}]
+    assert [r["RoleName"] for r in roles] == ["r0", "r1"] and roles[0]["Tags"] == [{"Key": "ManagedBy", "Value": "vend"}]
+    assert len(topics) == 2 and {"LaunchTemplateVersions", "RoleDetailList", "Topics"} <= set(answers)
