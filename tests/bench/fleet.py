@@ -9,9 +9,11 @@ poll delays (the fast path: the same calls, without the proxy); the moto server 
 those backends over HTTP through the proxy.
 
 Rows per N: today's way (one `vend plan CONFIG` after another: a new session, every resource
-read on its own, standard retries) and the fleet way (`vend plan DIR`: `fleet_run.plan_fleet`,
-JOBS environments at a time, adaptive retries, reads made once per run; run RUNS times, the
-median run's row, every run's wall time beside it). Calls are counted at
+read on its own, standard retries) and the fleet way (`vend plan DIR --output json --jobs
+JOBS` run as the consultant runs it, in a process of its own: `fleet_run.plan_fleet`, adaptive
+retries, reads made once per run; run RUNS times, the median run's row, every run's wall time
+beside it). Every environment's own plan and every environment of every fleet run must be a
+no-op (`ok`). Calls are counted at
 the proxy (every request that reached it, throttled ones included). Today's way for N above
 SAMPLE is measured on the first SAMPLE environments and its wall time extrapolated (N x the mean);
 the row says so. Standalone: python -m tests.bench.fleet [--quick] [COUNT ...]
@@ -19,7 +21,10 @@ the row says so. Standalone: python -m tests.bench.fleet [--quick] [COUNT ...]
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +33,6 @@ from pathlib import Path
 from tests.bench.fleet_cloud import FleetCloud, ProxyProcess
 from tests.bench.table import Column, format_table
 from tests.bench.vending import endpoint_environment, shared_load_balancers
-from vendor.aws import fleet_run
 from vendor.aws.observe import observe
 from vendor.aws.stack_ops import Target
 from vendor.cli.stack import _open
@@ -59,14 +63,37 @@ def fleet(paths: list[Path], proxy: ProxyProcess, cloud: FleetCloud) -> dict:
             "throttled": max(r["throttled"] for r in runs)}
 
 
+def fleet_dir(paths: list[Path]) -> Path:
+    """A directory of copies of these configs, beside them, with the files they name."""
+    home = paths[0].parent
+    directory = home.with_name(f"{home.name}-{len(paths)}")
+    if not directory.exists():
+        for files in (p for p in home.iterdir() if p.is_dir()):
+            shutil.copytree(files, directory / files.name)
+        for path in paths:
+            shutil.copy(path, directory)
+    return directory
+
+
 def fleet_once(paths: list[Path], proxy: ProxyProcess, cloud: FleetCloud) -> dict:
-    """The fleet way, with the CPU time vend's process and the emulator's used meanwhile."""
+    """`vend plan DIR --output json` in a process of its own, as a consultant runs it, with the CPU time
+    that process and the emulator's used meanwhile."""
     proxy.reset_counts()
-    emulator, started, cpu = cloud.cpu_seconds(), time.perf_counter(), time.process_time()
-    planned = fleet_run.plan_fleet([str(p) for p in paths], Target(label="proxy"), jobs=JOBS)
-    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"wall_s": wall, "vend_cpu_s": cpu, "emulator_cpu_s": cloud.cpu_seconds() - emulator, **_counted(proxy),
-            "planned": planned}
+    command = [str(Path(sys.executable).with_name("vend")), "plan", str(fleet_dir(paths)), "--output", "json",
+               "--jobs", str(JOBS)]
+    emulator, started = cloud.cpu_seconds(), time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, stdout=out)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        report = out.read().decode()
+    if process.returncode != 0:
+        raise SystemExit(f"fleet benchmark: {' '.join(command[:2])} ... exited {process.returncode}:\n{report[-2000:]}")
+    return {"wall_s": wall, "vend_cpu_s": usage.ru_utime + usage.ru_stime,
+            "emulator_cpu_s": cloud.cpu_seconds() - emulator, **_counted(proxy),
+            "environments": json.loads(report)["environments"]}
 
 
 def _counted(proxy: ProxyProcess) -> dict:
@@ -76,15 +103,14 @@ def _counted(proxy: ProxyProcess) -> dict:
 
 def rows_for(n: int, today: dict, sample: int, ours: dict) -> list[dict]:
     per_today, per_ours = today["calls"] / sample, ours["calls"] / n
+    if any(any(s.action != "keep" for s in plan) for plan in today["plans"]):
+        raise SystemExit("fleet benchmark: an environment's own plan is not a no-op")
     for run in ours["runs"]:  # every run, not only the median one
-        errors = [p for p in run["planned"] if p.error]
-        not_ok = [p for p in run["planned"] if not p.error and any(s.action != "keep" for s in p.steps)]
-        if errors or not_ok:
-            raise SystemExit(f"fleet benchmark: {len(errors)} environments in error "
-                             f"({errors[0].error if errors else ''}), {len(not_ok)} not a no-op")
-        for plan, planned in zip(today["plans"], run["planned"]):
-            if plan != planned.steps:
-                raise SystemExit(f"fleet benchmark: the fleet plan of {planned.environment} differs from its own plan")
+        rows = run["environments"]
+        not_ok = [r for r in rows if r["state"] != "ok"]
+        if len(rows) != n or not_ok:
+            raise SystemExit(f"fleet benchmark: {len(rows)} environments reported of {n}, {len(not_ok)} not ok "
+                             f"({not_ok[0] if not_ok else ''})")
     wall_today = today["wall_s"] / sample * n
     return [
         {"benchmark": NAME, "case": f"{n} env: sequential, vend plan CONFIG each (today)"
