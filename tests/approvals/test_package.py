@@ -47,3 +47,25 @@ def test_the_handler_runs_with_only_the_lambda_runtime_and_the_zip(tmp_path: Pat
     result = json.loads(done.stdout)
     assert result["page"]
     assert not {"starlette", "pydantic", "uvicorn", "click", "yaml"} & set(result["modules"])
+
+
+def test_many_environments_planned_at_once_build_the_zip_once(monkeypatch):
+    """A fleet run asks for the hash from every worker thread at the same moment: one build, one hash."""
+    import threading
+    package._build.cache_clear()
+    built, start = [], threading.Barrier(8)
+    entry = package._entry
+    monkeypatch.setattr(package, "_entry", lambda archive, name, data: built.append(name) or entry(archive, name, data))
+    hashes = []
+
+    def ask():
+        start.wait()
+        hashes.append(package.code_sha256())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(hashes)) == 1 and len(hashes) == 8
+    assert len(built) == len(set(built))  # every file was put in a zip once: one zip was built

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import threading
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -46,16 +47,34 @@ def _files() -> list[tuple[str, Path]]:
     return sorted(files)
 
 
-@lru_cache(maxsize=1)
+_building = threading.Lock()
+
+
 def build() -> bytes:
-    """The zip's bytes (built once per process)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, path in _files():
-            _entry(archive, name, path.read_bytes())
-    return buffer.getvalue()
+    """The zip's bytes."""
+    return _built()[0]
 
 
 def code_sha256(data: bytes | None = None) -> str:
     """The package's hash as Lambda reports it (`CodeSha256`: base64 of the SHA-256)."""
-    return base64.b64encode(hashlib.sha256(build() if data is None else data).digest()).decode("ascii")
+    return _built()[1] if data is None else _hash(data)
+
+
+def _built() -> tuple[bytes, str]:
+    """The zip and its hash, made once per process: threads asking at once (a fleet run's) wait for
+    the one build."""
+    with _building:
+        return _build()
+
+
+@lru_cache(maxsize=1)
+def _build() -> tuple[bytes, str]:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, path in _files():
+            _entry(archive, name, path.read_bytes())
+    return buffer.getvalue(), _hash(buffer.getvalue())
+
+
+def _hash(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
