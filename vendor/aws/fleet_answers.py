@@ -106,6 +106,21 @@ def _images(reads, client, params):
     return {"Images": [i for i in images if all(_tags(i).get(k) in v for k, v in wanted.items())]}
 
 
+def _launch_template(reads, client, params):
+    """A template's default version, from every template's default version (DescribeLaunchTemplateVersions
+    without a template, as AWS documents it)."""
+    if set(params) != {"LaunchTemplateName", "Versions"} or params["Versions"] != ["$Default"]:
+        return None
+    by = _index(reads, "ec2:launch_templates", _listed(reads, "ec2:launch_templates"), "LaunchTemplateName")
+    if by is None:
+        return None
+    name = params["LaunchTemplateName"]
+    if name not in by:
+        raise NotFound("InvalidLaunchTemplateName.NotFoundException",
+                       f"The specified launch template, with template name {name}, does not exist.")
+    return {"LaunchTemplateVersions": [by[name]]}
+
+
 def _elbv2(kind: str, method: str, name_field: str, arn_field: str, missing: str):
     def answer(reads, client, params):
         items = _listed(reads, f"elbv2:{method}")
@@ -322,6 +337,8 @@ LISTINGS: dict[str, tuple[str, Callable]] = {  # name -> (service, client -> wha
     **{f"ec2:{method}": ("ec2", _listing(method, key, Filters=VEND_FILTER)) for method, key in EC2_KINDS.values()},
     "ec2:images": ("ec2", _listing("describe_images", "Images", Owners=["self"],
                                    Filters=[*VEND_FILTER, {"Name": "state", "Values": ["available"]}])),
+    "ec2:launch_templates": ("ec2", _listing("describe_launch_template_versions", "LaunchTemplateVersions",
+                                             Versions=["$Default"])),
     "elbv2:describe_target_groups": ("elbv2", _listing("describe_target_groups", "TargetGroups")),
     "elbv2:describe_load_balancers": ("elbv2", _listing("describe_load_balancers", "LoadBalancers")),
     "autoscaling:groups": ("autoscaling", _listing("describe_auto_scaling_groups", "AutoScalingGroups")),
@@ -347,6 +364,7 @@ LISTINGS: dict[str, tuple[str, Callable]] = {  # name -> (service, client -> wha
 ANSWERS: dict[tuple[str, str], Callable] = {
     **{("ec2", op): _ec2_named(op) for op in EC2_KINDS},
     ("ec2", "DescribeImages"): _images,
+    ("ec2", "DescribeLaunchTemplateVersions"): _launch_template,
     ("elbv2", "DescribeTargetGroups"): _elbv2("TargetGroups", "describe_target_groups", "TargetGroupName",
                                               "TargetGroupArn", "TargetGroupNotFound"),
     ("elbv2", "DescribeLoadBalancers"): _elbv2("LoadBalancers", "describe_load_balancers", "LoadBalancerName",
