@@ -7,9 +7,9 @@ way its Stubber answers), a read is answered here instead of going to AWS when:
   (every VPC, subnet, security group, ... tagged ManagedBy=vend; every target group, load
   balancer, launch template (each one's default version), auto-scaling group, scaling policy, DB
   instance and subnet group, metric alarm, IAM role (GetAccountAuthorizationDetails), instance
-  profile, CodeBuild project, CodeDeploy application, log group, EventBridge rule, SNS topic and subscription, S3 bucket; the vend AMIs;
-  bucket tags through the Resource Groups Tagging API's GetResources) and the answer, or AWS's
-  not-found error, is taken from the list;
+  profile, CodeBuild project, CodeDeploy application, log group, EventBridge rule, SNS topic and
+  subscription, S3 bucket; the vend AMIs; bucket tags through the Resource Groups Tagging API's
+  GetResources) and the answer, or AWS's not-found error, is taken from the list;
 - the very same read was made before in this run (shared ALB, its listeners, rules and their
   tags, zones, certificates, the caller's identity, ...): its answer is reused, and concurrent
   askers wait for the one call in flight.
