@@ -32,3 +32,20 @@ def test_two_created_networks_in_one_region_each_find_their_own(moto_url):
     assert [{t["Key"]: t["Value"] for t in nat["Tags"]}["Customer"] for nat in found] == ["initech"]
     assert ec2.describe_nat_gateways(Filters=[{"Name": "tag-key", "Values": ["NoSuchKey"]}])["NatGateways"] == []
 
+
+
+def test_every_templates_default_version_comes_in_pages_to_the_end(moto_url):
+    """DescribeLaunchTemplateVersions without a template lists every template (AWS pages it with
+    NextToken); moto alone cut the list at MaxResults (15 by default) and gave no NextToken."""
+    ec2 = Cloud(moto_url).client("ec2", REGION)
+    names = [f"pagedlt-{i:02d}" for i in range(23)]
+    for name in names:
+        ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData={"InstanceType": "t3.micro"})
+    pages = list(ec2.get_paginator("describe_launch_template_versions").paginate(
+        Versions=["$Default"], PaginationConfig={"PageSize": 10}))
+    listed = [v["LaunchTemplateName"] for page in pages for v in page["LaunchTemplateVersions"]]
+    assert [n for n in listed if n.startswith("pagedlt-")] == names and len(listed) == len(set(listed))
+    assert all(len(page["LaunchTemplateVersions"]) <= 10 for page in pages)
+    assert "NextToken" not in pages[-1]
+    one = ec2.describe_launch_template_versions(LaunchTemplateName=names[0], Versions=["$Default"])
+    assert [v["VersionNumber"] for v in one["LaunchTemplateVersions"]] == [1] and "NextToken" not in one

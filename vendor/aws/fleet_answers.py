@@ -338,7 +338,7 @@ LISTINGS: dict[str, tuple[str, Callable]] = {  # name -> (service, client -> wha
     "ec2:images": ("ec2", _listing("describe_images", "Images", Owners=["self"],
                                    Filters=[*VEND_FILTER, {"Name": "state", "Values": ["available"]}])),
     "ec2:launch_templates": ("ec2", _listing("describe_launch_template_versions", "LaunchTemplateVersions",
-                                             Versions=["$Default"])),
+                                             Versions=["$Default"], PaginationConfig={"PageSize": 200})),
     "elbv2:describe_target_groups": ("elbv2", _listing("describe_target_groups", "TargetGroups")),
     "elbv2:describe_load_balancers": ("elbv2", _listing("describe_load_balancers", "LoadBalancers")),
     "autoscaling:groups": ("autoscaling", _listing("describe_auto_scaling_groups", "AutoScalingGroups")),

@@ -45,7 +45,7 @@ from vendor.sandbox.moto_stand_ins import allow_named_ids
 from vendor.sandbox.moto_notifications import keep_eventbridge_notifications
 from vendor.sandbox.moto_scale import scale_moto
 from vendor.sandbox.moto_quotas import add_quotas
-from vendor.sandbox.moto_reads import filter_nat_gateways_by_tag
+from vendor.sandbox.moto_reads import filter_nat_gateways_by_tag, page_every_templates_versions
 from vendor.sandbox.rds_catalog import add_engine_catalog
 from vendor.sandbox import refusals
 
@@ -116,6 +116,7 @@ def relax_moto() -> None:
     scale_moto()
     add_engine_catalog()
     filter_nat_gateways_by_tag()
+    page_every_templates_versions()
     add_quotas()
     refusals.install()
 

@@ -5,6 +5,10 @@
   Checked for every Describe vend filters by tag (VPCs, subnets, internet gateways, addresses,
   route tables, security groups, launch templates, images): only NAT gateways needed this
   (tests/sandbox/test_moto_reads.py applies two environments into one region).
+- EC2 DescribeLaunchTemplateVersions without a template ("the latest or default version of every
+  launch template in your account", as AWS documents it) was cut at MaxResults (15 by default)
+  with no NextToken, so a listing of more templates ended early without saying so. Here it pages
+  to the end with NextToken, as AWS does.
 """
 from __future__ import annotations
 
@@ -37,3 +41,35 @@ def filter_nat_gateways_by_tag() -> None:
 
     describe_nat_gateways._vend_tag_filters = True
     NatGatewayBackend.describe_nat_gateways = describe_nat_gateways
+
+
+def page_every_templates_versions() -> None:
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.launch_templates import LaunchTemplates
+
+    original = LaunchTemplates.describe_launch_template_versions
+    if getattr(original, "_vend_paged", False):
+        return
+
+    @functools.wraps(original)
+    def describe_launch_template_versions(self):
+        if self._get_param("LaunchTemplateName") or self._get_param("LaunchTemplateId"):
+            return original(self)
+        self.error_on_dryrun()
+        every = self.ec2_backend.describe_launch_template_versions(
+            template_name=None, template_id=None, versions=self._get_param("Versions", []), min_version=None,
+            max_version=None, max_results=None)
+        start, size = int(self._get_param("NextToken") or 0), self._get_int_param("MaxResults", 15)
+        page = every[start:start + size]
+        result = {"LaunchTemplateVersions": [
+            {"CreateTime": version.create_time, "CreatedBy": f"arn:{self.partition}:iam::{self.current_account}:root",
+             "DefaultVersion": template.is_default(version), "LaunchTemplateData": version.data,
+             "LaunchTemplateId": template.id, "LaunchTemplateName": template.name,
+             "VersionDescription": version.description, "VersionNumber": version.number}
+            for template, version in page]}
+        if start + size < len(every):
+            result["NextToken"] = str(start + size)
+        return ActionResult(result)
+
+    describe_launch_template_versions._vend_paged = True
+    LaunchTemplates.describe_launch_template_versions = describe_launch_template_versions
