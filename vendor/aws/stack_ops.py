@@ -4,10 +4,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 
-import boto3
-
 from vendor.approvals import package
 from vendor.aws.calls import CallCounter
+from vendor.aws.clients import new_session
 from vendor.aws.context import AwsContext
 from vendor.aws.observe import facts as read_facts
 from vendor.config.loader import ConfigFile
@@ -31,9 +30,9 @@ class Target:
 def context(target: Target, region: str, counter: CallCounter | None = None) -> AwsContext:
     if target.credentials:
         key, secret = target.credentials
-        session = boto3.session.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=region)
+        session = new_session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=region)
     else:
-        session = boto3.session.Session(profile_name=target.profile, region_name=region)
+        session = new_session(profile_name=target.profile, region_name=region)
     return AwsContext(session, endpoint_url=target.endpoint_url, counter=counter)
 
 
