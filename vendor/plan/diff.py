@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vendor.config.engine_versions import satisfies
-from vendor.plan.resources import Observed, Resource, is_resolved, resolve, shown
+from vendor.plan.resources import LEAVES, Observed, Resource, is_resolved, resolve, shown
 
 MUTATING_ACTIONS = ("create", "update", "delete")
 
@@ -38,6 +38,8 @@ class Step:
 
 def normal(value: Any) -> Any:
     """Tuples and lists compare equal; mappings compare by content."""
+    if isinstance(value, LEAVES):
+        return value
     if isinstance(value, Mapping):
         return {k: normal(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
