@@ -33,6 +33,7 @@ from pathlib import Path
 from tests.bench.fleet_cloud import FleetCloud, ProxyProcess
 from tests.bench.table import Column, format_table
 from tests.bench.vending import endpoint_environment, shared_load_balancers
+from vendor.aws.fleet_run import DEFAULT_JOBS
 from vendor.aws.observe import observe
 from vendor.aws.stack_ops import Target
 from vendor.cli.stack import _open
@@ -43,7 +44,8 @@ NAME = "fleet"
 COUNTS = (1, 50, 500)
 QUICK_COUNTS = (1, 10, 50)
 SAMPLE = 10
-LATENCY, RATE, BURST, JOBS = 0.04, 20.0, 100.0, 32
+LATENCY, RATE, BURST = 0.04, 20.0, 100.0
+JOBS = DEFAULT_JOBS  # `vend plan DIR`'s own default
 RUNS = 3  # the fleet way is run this many times per N; rows give the median run (wall times on a shared machine vary)
 
 

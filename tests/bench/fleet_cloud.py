@@ -37,6 +37,7 @@ class InProcessCloud(Cloud):
 
 def _serve(conn, config_dir: str, total: int) -> None:
     """The child: set up, serve, apply environments on request until told to stop."""
+    import gc
     import logging
 
     from moto import mock_aws
@@ -50,6 +51,7 @@ def _serve(conn, config_dir: str, total: int) -> None:
     from vendor.sandbox.emulator import relax_moto
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    gc.set_threshold(10_000, 10, 10)  # as vend's fleet run (vendor/cli/fleet_cmd.py): a heap of 500 environments
     relax_moto()
     with endpoint_environment("http://unused.invalid"), mock_aws():
         os.environ.pop("AWS_ENDPOINT_URL")  # the set-up and the applies go to the in-process backends
@@ -80,6 +82,7 @@ def _serve(conn, config_dir: str, total: int) -> None:
                         print(f"bench: fleet: {i + 1}/{upto} environments applied, "
                               f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
                 done = max(done, upto)
+                gc.freeze()  # the environments' state lives as long as the process: out of the collector's walks
                 conn.send(("applied", done))
         finally:
             server.stop()

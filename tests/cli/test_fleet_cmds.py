@@ -15,6 +15,7 @@ from vendor.aws import executor, fleet_run
 from vendor.aws.calls import CallCounter
 from vendor.aws.observe import observe
 from vendor.aws.stack_ops import Target
+from vendor.cli import fleet_cmd
 from vendor.cli.stack import _open, plan, status
 from vendor.plan.diff import plan_apply
 
@@ -142,3 +143,16 @@ def test_the_fleet_plan_of_each_environment_is_its_own_plan(fleet):
                                    shared_certificate=cert)
     assert [p.steps for p in planned] == alone
     assert sum(counter.answered.values()) > counter.total  # most reads answered from the run's lists
+
+
+def test_a_fleet_run_collects_less_often_and_restores_the_collector(monkeypatch):
+    import gc
+    seen = []
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # never called: the plans are stubbed
+    monkeypatch.setattr(fleet_run, "plan_fleet",
+                        lambda *a, **k: seen.append((gc.get_threshold(), gc.get_freeze_count())) or [])
+    before = gc.get_threshold()
+    result = CliRunner().invoke(plan, ["a.yaml", "b.yaml", "--output", "json"])
+    assert result.exit_code == 0, result.output
+    assert seen[0][0][0] == fleet_cmd.GC_THRESHOLD and seen[0][1] > 0  # what was loaded is frozen
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -1,10 +1,12 @@
 """`vend plan` / `vend status` with many configs: which configs, one fleet report."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import glob
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import click
 
@@ -15,6 +17,7 @@ from vendor.plan import fleet_report
 
 GLOB = set("*?[")
 SUFFIXES = (".yaml", ".yml")
+GC_THRESHOLD = 10_000  # objects allocated between young collections during a run (Python's default: 700)
 
 
 def is_fleet(args: Sequence[str]) -> bool:
@@ -41,12 +44,30 @@ def expand(args: Sequence[str]) -> list[str]:
     return out
 
 
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """A run of many environments allocates millions of objects and keeps few: Python's cyclic
+    collector, at its defaults, walked the whole heap (AWS's models, the run's listings) again and
+    again (~3.5 s of a 500-environment run's ~30 s of CPU; ~1 s like this). What is loaded before the
+    run is frozen out of the collector's walks; young collections come after 10,000 allocations
+    instead of 700. Both are undone afterwards."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def report(verb: str, args, profile, region, shared_certificate, output, jobs, start_emulator) -> None:
     paths = expand(args)
     target = resolve_target(profile, start_emulator)
     counter = CallCounter()
-    planned = fleet_run.plan_fleet(paths, target, jobs=jobs, region=region, shared_certificate=shared_certificate,
-                                   counter=counter)
+    with fewer_collections():
+        planned = fleet_run.plan_fleet(paths, target, jobs=jobs, region=region, shared_certificate=shared_certificate,
+                                       counter=counter)
     rows = [fleet_report.row(p.config, p.environment, p.region, p.steps, p.error) for p in planned]
     if output == "json":
         click.echo(fleet_report.as_json(rows), nl=False)
