@@ -13,8 +13,8 @@ read on its own, standard retries) and the fleet way (`vend plan DIR --output js
 JOBS` run as the consultant runs it, in a process of its own: `fleet_run.plan_fleet`, adaptive
 retries, reads made once per run; run RUNS times, the median run's row, every run's wall time
 beside it). Every environment's own plan and every environment of every fleet run must be a
-no-op (`ok`). Calls are counted at
-the proxy (every request that reached it, throttled ones included). Today's way for N above
+no-op (`ok`). Calls are counted at the proxy (every request that reached it, throttled ones
+included). Today's way for N above
 SAMPLE is measured on the first SAMPLE environments and its wall time extrapolated (N x the mean);
 the row says so. Standalone: python -m tests.bench.fleet [--quick] [COUNT ...]
 """
@@ -35,7 +35,6 @@ from tests.bench.table import Column, format_table
 from tests.bench.vending import endpoint_environment, shared_load_balancers
 from vendor.aws.fleet_run import DEFAULT_JOBS
 from vendor.aws.observe import observe
-from vendor.aws.stack_ops import Target
 from vendor.cli.stack import _open
 from vendor.plan.diff import plan_apply
 from vendor.sandbox.latency_proxy import DOCUMENTED_RATES
@@ -86,9 +85,8 @@ def fleet_once(paths: list[Path], proxy: ProxyProcess, cloud: FleetCloud) -> dic
     emulator, started = cloud.cpu_seconds(), time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(command, stdout=out)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        _, status, usage = os.wait4(process.pid, 0)  # its CPU time too
+        wall, process.returncode = time.perf_counter() - started, os.waitstatus_to_exitcode(status)
         out.seek(0)
         report = out.read().decode()
     if process.returncode != 0:
@@ -154,7 +152,9 @@ def run(counts: tuple[int, ...] = COUNTS) -> dict:
              "calls counted at the proxy (throttled attempts too).",
              f"fleet: environments c0001..c{max(counts):04d} (acme-staging variants on shared ALBs "
              f"{', '.join(shared_load_balancers(max(counts)))}) made by vend's apply in-process against moto "
-             "(fast path: no HTTP, no poll delays); every plan is a no-op, the fleet's equal to each one alone.",
+             "(fast path: no HTTP, no poll delays); every environment's own plan is a no-op and every fleet "
+             "run reports each one ok.",
+             f"fleet: the fleet way is `vend plan DIR --output json --jobs {JOBS}`, a process of its own.",
              f"fleet: sequential beyond {SAMPLE} environments is measured on the first {SAMPLE}, wall extrapolated."]
     return {"rows": rows, "notes": notes, "counts": list(counts), "latency_s": LATENCY, "rate": RATE,
             "burst": BURST, "jobs": JOBS, "sample": SAMPLE}
