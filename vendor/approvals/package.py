@@ -23,7 +23,7 @@ RUNTIME = "python3.12"
 ROOT = Path(__file__).resolve().parents[2]  # the directory holding the `vendor` package
 MODULES = (
     "vendor/__init__.py", "vendor/state.py", "vendor/aws/__init__.py", "vendor/aws/clients.py",
-    "vendor/aws/codepipeline.py", "vendor/approvals/__init__.py",
+    "vendor/aws/timestamps.py", "vendor/aws/codepipeline.py", "vendor/approvals/__init__.py",
     *(f"vendor/approvals/{m}.py" for m in (
         "decisions", "dynamo_store", "gate", "keys", "lambda_handler", "link_flow", "mailer", "message", "model",
         "pages", "service_config", "settings", "sns", "store", "tokens")),
