@@ -8,6 +8,8 @@ collide, and every one started is stopped at the end of the session, failed test
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
 from moto.server import ThreadedMotoServer
@@ -34,6 +36,19 @@ TEST_SLOTS = TEST_SLOTS[_WORKER * 8 % 32:] + TEST_SLOTS[:_WORKER * 8 % 32]
 RUN_FIRST = ("tests/cli/test_up.py", "tests/aws/test_stack_e2e.py", "tests/cli/test_up_static_site.py",
              "tests/cli/test_stack_cmds.py", "tests/aws/test_approvals_service_e2e.py",
              "tests/pipeline/test_infra_e2e.py", "tests/deploy/test_rollout_faults.py", "tests/cli/test_deploy_cmds.py")
+
+
+def pytest_configure(config):
+    """A sandbox running on this machine (`vend up` keeps one in ~/.local/state/vend) is not the
+    tests': vend's command group points its process at a running sandbox it finds there, which made
+    every later test of that worker talk to it. Tests that do not name a state dir get an empty one."""
+    if not os.environ.get("VEND_STATE_DIR"):
+        os.environ["VEND_STATE_DIR"] = config._vend_state_dir = tempfile.mkdtemp(prefix="vend-test-state-")
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_vend_state_dir", None):
+        shutil.rmtree(config._vend_state_dir, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items):
