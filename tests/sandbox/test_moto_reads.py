@@ -33,7 +33,6 @@ def test_two_created_networks_in_one_region_each_find_their_own(moto_url):
     assert ec2.describe_nat_gateways(Filters=[{"Name": "tag-key", "Values": ["NoSuchKey"]}])["NatGateways"] == []
 
 
-
 def test_every_templates_default_version_comes_in_pages_to_the_end(moto_url):
     """DescribeLaunchTemplateVersions without a template lists every template (AWS pages it with
     NextToken); moto alone cut the list at MaxResults (15 by default) and gave no NextToken."""
