@@ -97,7 +97,7 @@ def _possible_keys_once(possible_keys, default_providers):
         if shape is None or self.alias_providers is not default_providers:
             return possible_keys(self, context)
         meta = getattr(obj, "Meta", None)
-        key = (type(self), type(obj), id(meta), meta, context.key, getattr(shape, "parent", None))
+        key = (type(self), type(obj), meta, context.key, getattr(shape, "parent", None))
         memo = shape.__dict__.setdefault("_vend_possible_keys", {})
         try:
             return memo[key]
